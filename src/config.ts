@@ -1,0 +1,73 @@
+// Environment parsed once at start-up, typed; a bad value stops the process with a clear message.
+import path from 'node:path';
+
+export type AuthMode = 'required' | 'off';
+
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  embeddedPort: number | undefined;
+  auth: AuthMode;
+  adminApiKey: string | undefined;
+  production: boolean;
+  maxDepth: number;
+  maxCost: number;
+  maxAliases: number;
+  maxRootFields: number;
+  bodyLimitBytes: number;
+  introspection: boolean;
+  corsOrigins: string[] | undefined;
+  poolSize: number;
+  logLevel: string;
+  slowOperationMs: number;
+}
+
+export class ConfigError extends Error {}
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) throw new ConfigError(`${name} must be an integer >= ${min}, got "${raw}"`);
+  return value;
+}
+
+function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const production = env.NODE_ENV === 'production';
+  const auth = (env.AUTH ?? (production ? 'required' : 'off')) as AuthMode;
+  if (auth !== 'required' && auth !== 'off') throw new ConfigError(`AUTH must be "required" or "off", got "${env.AUTH}"`);
+  const databaseUrl = env.DATABASE_URL || undefined;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL must be a postgres:// or postgresql:// URL');
+  }
+  return {
+    port: int(env, 'PORT', 4000),
+    host: env.HOST || '0.0.0.0',
+    databaseUrl,
+    dataDir: path.resolve(env.DATA_DIR || '.data'),
+    embeddedPort: env.EMBEDDED_PG_PORT ? int(env, 'EMBEDDED_PG_PORT', 0, 1) : undefined,
+    auth,
+    adminApiKey: env.ADMIN_API_KEY || undefined,
+    production,
+    maxDepth: int(env, 'MAX_QUERY_DEPTH', 12, 1),
+    maxCost: int(env, 'MAX_QUERY_COST', 50_000, 1),
+    maxAliases: int(env, 'MAX_ALIASES', 100, 1),
+    maxRootFields: int(env, 'MAX_ROOT_FIELDS', 20, 1),
+    bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 1024 * 1024, 1),
+    introspection: bool(env, 'INTROSPECTION', true),
+    corsOrigins: env.CORS_ORIGINS ? env.CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
+    poolSize: int(env, 'PG_POOL_SIZE', 10, 1),
+    logLevel: env.LOG_LEVEL || 'info',
+    slowOperationMs: int(env, 'SLOW_OPERATION_MS', 500),
+  };
+}

@@ -1,0 +1,54 @@
+// The TypeORM DataSource over PostgreSQL; migrations run on start, synchronize never.
+import { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
+import { ENTITIES } from './entities';
+import { SnakeNamingStrategy } from './naming';
+import { CountingLogger } from './request-scope';
+import { InitialSchema1764043200000 } from './migrations/1764043200000-initial-schema';
+
+export const MIGRATIONS = [InitialSchema1764043200000];
+
+export interface DataSourceOptions {
+  url: string;
+  poolSize: number;
+  onError: (message: string, err: unknown) => void;
+}
+
+export function createDataSource(options: DataSourceOptions): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url: options.url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    namingStrategy: new SnakeNamingStrategy(),
+    logger: new CountingLogger(options.onError),
+    poolSize: options.poolSize,
+    extra: {
+      // Fail fast when the database is away instead of queueing requests for minutes.
+      connectionTimeoutMillis: 3000,
+      idleTimeoutMillis: 30_000,
+      application_name: 'ml-asset-graph',
+    },
+  });
+}
+
+type Hydrator<T> = (row: Record<string, unknown>) => T;
+const hydrators = new WeakMap<object, Hydrator<unknown>>();
+
+/** Turns a raw row (snake_case columns) into an entity instance, the same as TypeORM would. */
+export function hydrate<T extends ObjectLiteral>(db: DataSource, entity: EntityTarget<T>, row: Record<string, unknown>): T {
+  let fn = hydrators.get(entity as object) as Hydrator<T> | undefined;
+  if (!fn) {
+    const metadata = db.getMetadata(entity);
+    const pairs = metadata.columns.map((c) => [c.propertyName, c.databaseName] as const);
+    const target = metadata.target as new () => T;
+    fn = (r) => {
+      const obj = new target() as Record<string, unknown>;
+      for (const [prop, column] of pairs) obj[prop] = r[column];
+      return obj as T;
+    };
+    hydrators.set(entity as object, fn as Hydrator<unknown>);
+  }
+  return fn(row);
+}

@@ -1,0 +1,33 @@
+// Per-request state that lower layers reach without threading it through every call:
+// the SQL statement counter read by logs, metrics, tests and the benchmark.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { AbstractLogger, LogLevel, LogMessage, QueryRunner } from 'typeorm';
+
+export interface RequestScope {
+  sqlStatements: number;
+  operationName?: string | null;
+  errorCodes: string[];
+}
+
+export const requestScope = new AsyncLocalStorage<RequestScope>();
+
+/** TypeORM calls logQuery for every statement it sends, logging on or off: we count them. */
+export class CountingLogger extends AbstractLogger {
+  constructor(private readonly onError: (message: string, err: unknown) => void) {
+    super(false);
+  }
+
+  logQuery(_query: string, _parameters?: unknown[], _queryRunner?: QueryRunner): void {
+    const scope = requestScope.getStore();
+    if (scope) scope.sqlStatements++;
+  }
+
+  logQueryError(error: string | Error, query: string): void {
+    // Constraint violations are expected outcomes translated into CONFLICT; not worth a log line.
+    const code = (error as { code?: string }).code;
+    if (code && code.startsWith('23')) return;
+    this.onError(`query failed: ${query.slice(0, 200)}`, error);
+  }
+
+  protected writeLog(_level: LogLevel, _message: LogMessage | LogMessage[]): void {}
+}

@@ -1,0 +1,28 @@
+import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import type { Context } from '../../graphql/context';
+import { ApiKey } from './api-key.entity';
+import { CreateApiKeyInput, CreatedApiKey, Viewer } from './auth.types';
+
+@Resolver(() => ApiKey)
+export class AuthResolver {
+  @Query(() => Viewer)
+  viewer(@Ctx() ctx: Context): Viewer {
+    const { name, role, projects } = ctx.principal;
+    return { name, role, projects };
+  }
+
+  @Query(() => [ApiKey])
+  apiKeys(@Ctx() ctx: Context) {
+    return ctx.services.auth.list(ctx);
+  }
+
+  @Mutation(() => CreatedApiKey)
+  createApiKey(@Arg('input') input: CreateApiKeyInput, @Ctx() ctx: Context) {
+    return ctx.services.auth.create(ctx, input);
+  }
+
+  @Mutation(() => ApiKey)
+  revokeApiKey(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
+    return ctx.services.auth.revoke(ctx, id);
+  }
+}

@@ -1,0 +1,79 @@
+// API keys: random secrets shown once, stored as SHA-256 hashes; roles and project scopes.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import type { Context } from '../../graphql/context';
+import { BadUserInputError, NotFoundError, UnauthenticatedError } from '../../graphql/errors';
+import { decodeId } from '../../graphql/ids';
+import { validateName } from '../../graphql/validation';
+import { hydrate } from '../../db/data-source';
+import { transaction } from '../../db/transaction';
+import { ApiKey } from './api-key.entity';
+import { CreateApiKeyInput, CreatedApiKey } from './auth.types';
+import { ANONYMOUS, assertRole, Principal } from './principal';
+import { Role } from './role';
+
+export const hashSecret = (secret: string) => createHash('sha256').update(secret).digest('hex');
+export const newSecret = () => `mag_${randomBytes(32).toString('base64url')}`;
+const LAST_USED_GRANULARITY_MS = 60_000;
+
+export class AuthService {
+  constructor(private readonly db: DataSource, private readonly required: boolean) {}
+
+  /** The caller of a request; a bad or revoked key is always refused, even with auth off. */
+  async authenticate(authorization: string | undefined): Promise<Principal> {
+    if (!authorization) {
+      if (this.required) throw new UnauthenticatedError('an api key is required: send "Authorization: Bearer <secret>"');
+      return ANONYMOUS;
+    }
+    const match = /^Bearer\s+(\S{1,200})$/i.exec(authorization.trim());
+    if (!match) throw new UnauthenticatedError('the Authorization header must be "Bearer <secret>"');
+    const hash = hashSecret(match[1]);
+    const [row] = await this.db.query(
+      `SELECT k.*, CASE WHEN cardinality(k.projects) = 0 THEN NULL
+         ELSE ARRAY(SELECT p.id FROM project p WHERE p.name = ANY(k.projects)) END AS project_ids
+       FROM api_key k WHERE k.secret_hash = $1`, [hash]);
+    // The lookup is by hash; the constant-time compare guards the equality decision itself.
+    if (!row || !timingSafeEqual(Buffer.from(row.secret_hash, 'hex'), Buffer.from(hash, 'hex')) || row.revoked_at) {
+      throw new UnauthenticatedError('the api key is unknown or revoked');
+    }
+    if (!row.last_used_at || Date.now() - new Date(row.last_used_at).getTime() > LAST_USED_GRANULARITY_MS) {
+      await this.db.query('UPDATE api_key SET last_used_at = clock_timestamp() WHERE id = $1', [row.id]);
+    }
+    return { name: row.name, role: row.role as Role, keyId: row.id, projects: row.projects, projectIds: row.project_ids };
+  }
+
+  async create(ctx: Context, input: CreateApiKeyInput): Promise<CreatedApiKey> {
+    assertRole(ctx.principal, Role.ADMIN, 'creating an api key');
+    return this.createKey(input);
+  }
+
+  /** Also used by the bootstrap CLI and ADMIN_API_KEY, where there is no request. */
+  async createKey(input: CreateApiKeyInput, secret = newSecret()): Promise<CreatedApiKey> {
+    const name = validateName(input.name, 'name');
+    const projects = [...new Set(input.projects ?? [])];
+    projects.forEach((p, i) => validateName(p, `projects[${i}]`));
+    if (secret.length < 16) throw new BadUserInputError('an api key secret must be at least 16 characters', 'secret');
+    return transaction(this.db, async (tx) => {
+      const [row] = await tx.query(
+        'INSERT INTO api_key (name, role, projects, secret_hash) VALUES ($1, $2, $3, $4) ON CONFLICT (secret_hash) DO UPDATE SET name = api_key.name RETURNING *',
+        [name, input.role, projects, hashSecret(secret)]);
+      return { apiKey: hydrate(this.db, ApiKey, row), secret };
+    });
+  }
+
+  async revoke(ctx: Context, globalId: string): Promise<ApiKey> {
+    assertRole(ctx.principal, Role.ADMIN, 'revoking an api key');
+    const { id } = decodeId('ApiKey', globalId);
+    return transaction(this.db, async (tx) => {
+      const [[row]] = await tx.query('UPDATE api_key SET revoked_at = COALESCE(revoked_at, clock_timestamp()) WHERE id = $1 RETURNING *', [id]);
+      if (!row) throw new NotFoundError(`api key "${globalId}" not found`);
+      return hydrate(this.db, ApiKey, row);
+    });
+  }
+
+  async list(ctx: Context): Promise<ApiKey[]> {
+    assertRole(ctx.principal, Role.ADMIN, 'listing api keys');
+    const rows: Record<string, unknown>[] = await this.db.query('SELECT * FROM api_key ORDER BY created_at, id');
+    return rows.map((r) => hydrate(this.db, ApiKey, r));
+  }
+}

@@ -1,0 +1,54 @@
+import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { Context } from '../../graphql/context';
+import { listQuery } from '../../graphql/pagination';
+import { childKey } from '../../db/lists';
+import { Pipeline } from '../pipelines/pipeline.entity';
+import { Project } from '../projects/project.entity';
+import { Tag } from '../tags/tag.entity';
+import { Model } from './model.entity';
+import { ModelStage } from './model-enums';
+import { ModelVersion } from './model-version.entity';
+import { CreateModelInput, ModelVersionConnection, ModelVersionListArgs } from './models.types';
+
+@Resolver(() => Model)
+export class ModelResolver {
+  @Query(() => Model, { nullable: true })
+  model(@Arg('project') project: string, @Arg('name') name: string, @Ctx() ctx: Context) {
+    return ctx.services.models.findModel(ctx, project, name);
+  }
+
+  @Mutation(() => Model)
+  createModel(@Arg('input') input: CreateModelInput, @Ctx() ctx: Context) {
+    return ctx.services.models.createModel(ctx, input);
+  }
+
+  @FieldResolver(() => Project)
+  project(@Root() model: Model, @Ctx() ctx: Context) {
+    return ctx.loaders.projectById.load(model.projectId);
+  }
+
+  @FieldResolver(() => [Tag])
+  tags(@Root() model: Model, @Ctx() ctx: Context) {
+    return ctx.loaders.tagsByResourceId.load(model.id);
+  }
+
+  @FieldResolver(() => ModelVersionConnection)
+  versions(@Root() model: Model, @Args() args: ModelVersionListArgs, @Ctx() ctx: Context) {
+    return ctx.loaders.versionsByModelId.load(childKey(model.id, listQuery(args)));
+  }
+
+  @FieldResolver(() => ModelVersion, { nullable: true })
+  latestVersion(@Root() model: Model, @Ctx() ctx: Context) {
+    return ctx.loaders.latestVersionByModelId.load(model.id);
+  }
+
+  @FieldResolver(() => ModelVersion, { nullable: true, description: 'The version that holds this stage now, if any.' })
+  versionInStage(@Root() model: Model, @Arg('stage', () => ModelStage) stage: ModelStage, @Ctx() ctx: Context) {
+    return ctx.loaders.versionInStage.load(`${model.id}|${stage}`);
+  }
+
+  @FieldResolver(() => [Pipeline], { description: 'The pipelines whose runs worked on a version of this model: a model ties pipelines together.' })
+  pipelines(@Root() model: Model, @Ctx() ctx: Context) {
+    return ctx.loaders.pipelinesByModelId.load(model.id);
+  }
+}

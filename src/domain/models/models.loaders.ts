@@ -1,0 +1,63 @@
+import DataLoader from 'dataloader';
+import { DataSource } from 'typeorm';
+import { hydrate } from '../../db/data-source';
+import { byIdLoader, groupLoader, oneLoader } from '../../db/loaders';
+import { childConnectionLoader, ListSource } from '../../db/lists';
+import { predicateSql } from '../../db/sql';
+import { ListFilter } from '../../graphql/pagination';
+import { Pipeline } from '../pipelines/pipeline.entity';
+import { PipelineRun } from '../runs/pipeline-run.entity';
+import { Model } from './model.entity';
+import { ModelArtifactLink, ModelVersion, StageChange } from './model-version.entity';
+import { ModelVersionFilter } from './models.types';
+
+export const MODELS: ListSource<ListFilter> = { entity: Model, table: 'model', resourceType: 'MODEL' };
+
+export const MODEL_VERSIONS: ListSource<ModelVersionFilter> = {
+  entity: ModelVersion,
+  table: 'model_version',
+  resourceType: 'MODEL_VERSION',
+  extra: (sql, f) => [
+    ...(f.model ? [`EXISTS (SELECT 1 FROM model m WHERE m.project_id = t.project_id AND m.id = t.model_id AND ${predicateSql(sql, 'm.name', f.model)})`] : []),
+    ...(f.stage ? [`t.stage = ${sql.p(f.stage)}`] : []),
+  ],
+};
+
+export function modelLoaders(db: DataSource) {
+  return {
+    modelById: byIdLoader(db, Model, 'model'),
+    modelVersionById: byIdLoader(db, ModelVersion, 'model_version'),
+    modelsByProjectId: childConnectionLoader<Model, ListFilter>(db, MODELS, 'project_id'),
+    modelVersionsByProjectId: childConnectionLoader<ModelVersion, ModelVersionFilter>(db, MODEL_VERSIONS, 'project_id'),
+    versionsByModelId: childConnectionLoader<ModelVersion, ModelVersionFilter>(db, MODEL_VERSIONS, 'model_id'),
+    latestVersionByModelId: oneLoader(db, ModelVersion,
+      `SELECT m.id AS __key, v.* FROM unnest($1::uuid[]) AS m(id) CROSS JOIN LATERAL (
+         SELECT * FROM model_version WHERE model_id = m.id ORDER BY number DESC LIMIT 1) v`),
+    /** Key: "<modelId>|<stage>"; for stages many versions hold (NONE, ARCHIVED) the newest one. */
+    versionInStage: new DataLoader<string, ModelVersion | null>(async (keys) => {
+      const pairs = keys.map((k) => k.split('|'));
+      const rows: Record<string, unknown>[] = await db.query(
+        `SELECT DISTINCT ON (v.model_id, v.stage) v.* FROM model_version v
+         JOIN unnest($1::uuid[], $2::text[]) AS k(model_id, stage) ON k.model_id = v.model_id AND k.stage = v.stage
+         ORDER BY v.model_id, v.stage, v.number DESC`,
+        [pairs.map((p) => p[0]), pairs.map((p) => p[1])]);
+      const byKey = new Map(rows.map((r) => [`${r.model_id}|${r.stage}`, hydrate(db, ModelVersion, r)]));
+      return keys.map((k) => byKey.get(k) ?? null);
+    }),
+    linksByModelVersionId: groupLoader(db, ModelArtifactLink,
+      'SELECT model_version_id AS __key, * FROM model_artifact_link WHERE model_version_id = ANY($1::uuid[]) ORDER BY name'),
+    modelVersionsByArtifactVersionId: groupLoader(db, ModelVersion,
+      `SELECT DISTINCT ON (l.artifact_version_id, v.id) l.artifact_version_id AS __key, v.* FROM model_artifact_link l
+       JOIN model_version v ON v.project_id = l.project_id AND v.id = l.model_version_id
+       WHERE l.artifact_version_id = ANY($1::uuid[]) ORDER BY l.artifact_version_id, v.id`),
+    stageHistoryByModelVersionId: groupLoader(db, StageChange,
+      'SELECT model_version_id AS __key, * FROM stage_change WHERE model_version_id = ANY($1::uuid[]) ORDER BY at, id'),
+    runsByModelVersionId: groupLoader(db, PipelineRun,
+      'SELECT model_version_id AS __key, * FROM pipeline_run WHERE model_version_id = ANY($1::uuid[]) ORDER BY created_at, id'),
+    pipelinesByModelId: groupLoader(db, Pipeline,
+      `SELECT DISTINCT ON (v.model_id, p.name, p.id) v.model_id AS __key, p.* FROM model_version v
+       JOIN pipeline_run r ON r.project_id = v.project_id AND r.model_version_id = v.id
+       JOIN pipeline p ON p.project_id = r.project_id AND p.id = r.pipeline_id
+       WHERE v.model_id = ANY($1::uuid[]) ORDER BY v.model_id, p.name, p.id`),
+  };
+}

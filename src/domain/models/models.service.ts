@@ -1,0 +1,211 @@
+// The model control plane: models, numbered versions, artifact links and stage promotion.
+import { DataSource, EntityManager } from 'typeorm';
+import type { Context } from '../../graphql/context';
+import { BadUserInputError, ConflictError, NotFoundError } from '../../graphql/errors';
+import { decodeId } from '../../graphql/ids';
+import { validateMetadata, validateName, validateText } from '../../graphql/validation';
+import { hydrate } from '../../db/data-source';
+import { transaction } from '../../db/transaction';
+import { assertRole, canSeeProject } from '../auth/principal';
+import { Role } from '../auth/role';
+import type { Project } from '../projects/project.entity';
+import type { ProjectsService } from '../projects/projects.service';
+import type { TagsService } from '../tags/tags.service';
+import type { TagInput } from '../tags/tags.types';
+import { Model } from './model.entity';
+import { ModelArtifactKind, ModelStage } from './model-enums';
+import { ModelVersion } from './model-version.entity';
+import {
+  CreateModelInput, CreateModelVersionInput, LinkArtifactInput, ModelRefInput, PromoteModelVersionInput, PromoteModelVersionPayload,
+} from './models.types';
+
+const DIGITS = /^\d+$/;
+/** Stages a single version holds at a time; the others can be held by many. */
+const SINGLE_HOLDER = new Set([ModelStage.STAGING, ModelStage.PRODUCTION]);
+const STAGE_REFS = new Map(Object.values(ModelStage).map((s) => [s.toLowerCase(), s]));
+
+interface NewModelVersion {
+  name?: string | null;
+  description?: string | null;
+  tags?: TagInput[] | null;
+  metadata?: unknown;
+}
+
+export class ModelsService {
+  constructor(private readonly db: DataSource, private readonly projects: ProjectsService, private readonly tags: TagsService) {}
+
+  async createModel(ctx: Context, input: CreateModelInput): Promise<Model> {
+    const name = validateName(input.name, 'name');
+    const description = validateText(input.description, 'description');
+    const license = validateText(input.license, 'license', 255);
+    return transaction(this.db, async (tx) => {
+      const project = await this.projects.getForWrite(ctx, tx, input.project);
+      const [row] = await tx.query(
+        `INSERT INTO model (project_id, name, description, license) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (project_id, name) DO NOTHING RETURNING *`, [project.id, name, description, license]);
+      if (!row) throw new ConflictError(`model "${name}" already exists in project "${project.name}"`);
+      const model = hydrate(this.db, Model, row);
+      await this.tags.apply(tx, { type: 'MODEL', id: model.id, projectId: project.id, scopeId: project.id }, input.tags ?? []);
+      return model;
+    });
+  }
+
+  async createModelVersion(ctx: Context, input: CreateModelVersionInput): Promise<ModelVersion> {
+    validateName(input.model, 'model');
+    this.validateVersion(input);
+    return transaction(this.db, async (tx) => {
+      const project = await this.projects.getForWrite(ctx, tx, input.project);
+      const model = await this.ensureModel(tx, project.id, input.model);
+      return this.createVersion(tx, project, model, input);
+    });
+  }
+
+  /**
+   * Bumping the model's counter with UPDATE … RETURNING locks the model row until commit:
+   * concurrent creations queue, and numbers come out 1, 2, … with no gap or repeat.
+   */
+  private async createVersion(tx: EntityManager, project: Project, model: Model, input: NewModelVersion): Promise<ModelVersion> {
+    const [[{ version_counter: number }]] = await tx.query(
+      'UPDATE model SET version_counter = version_counter + 1 WHERE project_id = $1 AND id = $2 RETURNING version_counter',
+      [project.id, model.id]);
+    const name = input.name ?? String(number);
+    if (input.name != null) {
+      const [taken] = await tx.query('SELECT 1 FROM model_version WHERE project_id = $1 AND model_id = $2 AND name = $3', [project.id, model.id, name]);
+      if (taken) throw new ConflictError(`model "${model.name}" already has a version named "${name}"`);
+    }
+    const [row] = await tx.query(
+      `INSERT INTO model_version (project_id, model_id, number, name, description, metadata) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
+      [project.id, model.id, number, name, input.description ?? null, validateMetadata(input.metadata)]);
+    const version = hydrate(this.db, ModelVersion, row);
+    await this.tags.apply(tx, { type: 'MODEL_VERSION', id: version.id, projectId: project.id, scopeId: model.id }, input.tags ?? []);
+    return version;
+  }
+
+  private validateVersion(input: NewModelVersion): void {
+    if (input.name != null) {
+      validateName(input.name, 'name');
+      if (DIGITS.test(input.name)) throw new BadUserInputError(`name "${input.name}" is all digits; version numbers are given automatically`, 'name');
+      if (input.name.toLowerCase() === 'latest' || STAGE_REFS.has(input.name.toLowerCase())) {
+        throw new BadUserInputError(`name "${input.name}" is reserved: it names a stage or "latest"`, 'name');
+      }
+    }
+    validateText(input.description, 'description');
+    validateMetadata(input.metadata);
+  }
+
+  private async ensureModel(tx: EntityManager, projectId: string, name: string): Promise<Model> {
+    const select = () => tx.query('SELECT * FROM model WHERE project_id = $1 AND name = $2', [projectId, name]);
+    let [row] = await select();
+    if (!row) {
+      [row] = await tx.query('INSERT INTO model (project_id, name) VALUES ($1, $2) ON CONFLICT (project_id, name) DO NOTHING RETURNING *', [projectId, name]);
+      if (!row) [row] = await select();
+    }
+    return hydrate(this.db, Model, row);
+  }
+
+  /** The version a run works on (startRun's model): resolved, or created when asked or unnamed. */
+  async versionForRun(tx: EntityManager, project: Project, ref: ModelRefInput): Promise<ModelVersion> {
+    validateName(ref.name, 'model.name');
+    if (ref.createVersion && ref.version != null) throw new BadUserInputError('model: give either version or createVersion, not both', 'model');
+    const model = await this.ensureModel(tx, project.id, ref.name);
+    // As in ZenML, a model given without a version gets a new version for this run.
+    if (ref.createVersion || ref.version == null) return this.createVersion(tx, project, model, {});
+    const version = await this.resolveVersion(tx, model, ref.version);
+    if (!version) throw new NotFoundError(`model "${model.name}" has no version "${ref.version}"`);
+    return version;
+  }
+
+  /** ref: a number, a name, "latest", or a stage name in any case. */
+  async resolveVersion(runner: Pick<EntityManager, 'query'>, model: Model, ref: string): Promise<ModelVersion | null> {
+    const lower = ref.toLowerCase();
+    const stage = STAGE_REFS.get(lower);
+    let rows: Record<string, unknown>[];
+    if (lower === 'latest') {
+      rows = await runner.query('SELECT * FROM model_version WHERE project_id = $1 AND model_id = $2 ORDER BY number DESC LIMIT 1', [model.projectId, model.id]);
+    } else if (stage) {
+      rows = await runner.query('SELECT * FROM model_version WHERE project_id = $1 AND model_id = $2 AND stage = $3 ORDER BY number DESC LIMIT 1',
+        [model.projectId, model.id, stage]);
+    } else if (DIGITS.test(ref) && ref.length < 10) {
+      rows = await runner.query('SELECT * FROM model_version WHERE project_id = $1 AND model_id = $2 AND number = $3', [model.projectId, model.id, Number(ref)]);
+    } else {
+      rows = await runner.query('SELECT * FROM model_version WHERE project_id = $1 AND model_id = $2 AND name = $3', [model.projectId, model.id, ref]);
+    }
+    return rows[0] ? hydrate(this.db, ModelVersion, rows[0]) : null;
+  }
+
+  findModel(ctx: Context, projectName: string, name: string): Promise<Model | null> {
+    return this.projects.findByName(ctx, Model, 'model', projectName, name);
+  }
+
+  async findVersion(ctx: Context, projectName: string, modelName: string, ref: string): Promise<ModelVersion | null> {
+    const model = await this.findModel(ctx, projectName, modelName);
+    return model ? this.resolveVersion(this.db, model, ref) : null;
+  }
+
+  async linkArtifact(ctx: Context, input: LinkArtifactInput): Promise<ModelVersion> {
+    const { id: versionId } = decodeId('ModelVersion', input.modelVersion, 'modelVersion');
+    const { id: artifactVersionId } = decodeId('ArtifactVersion', input.artifactVersion, 'artifactVersion');
+    const name = validateName(input.name, 'name');
+    return transaction(this.db, async (tx) => {
+      const version = await this.writableVersion(ctx, tx, versionId, input.modelVersion);
+      const [artifact] = await tx.query('SELECT id FROM artifact_version WHERE project_id = $1 AND id = $2', [version.projectId, artifactVersionId]);
+      if (!artifact) throw new NotFoundError(`artifact version "${input.artifactVersion}" not found in the model version's project`);
+      await this.link(tx, version, name, input.kind, artifactVersionId);
+      return version;
+    });
+  }
+
+  /** One artifact version per (model version, link name): relinking a name replaces the link. */
+  async link(tx: EntityManager, version: Pick<ModelVersion, 'projectId' | 'id'>, name: string, kind: ModelArtifactKind, artifactVersionId: string) {
+    await tx.query(
+      `INSERT INTO model_artifact_link (project_id, model_version_id, name, kind, artifact_version_id) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (project_id, model_version_id, name) DO UPDATE
+         SET kind = excluded.kind, artifact_version_id = excluded.artifact_version_id, created_at = clock_timestamp()`,
+      [version.projectId, version.id, name, kind, artifactVersionId]);
+  }
+
+  /**
+   * Lock the model row first: promotions of any of its versions queue there, so each one sees
+   * the current holder of the stage. The partial unique index on (model, stage) backs this up.
+   */
+  async promote(ctx: Context, input: PromoteModelVersionInput): Promise<PromoteModelVersionPayload> {
+    const { id } = decodeId('ModelVersion', input.modelVersion, 'modelVersion');
+    const reason = validateText(input.reason, 'reason', 1000);
+    return transaction(this.db, async (tx) => {
+      const found = await this.writableVersion(ctx, tx, id, input.modelVersion);
+      await tx.query('SELECT 1 FROM model WHERE project_id = $1 AND id = $2 FOR UPDATE', [found.projectId, found.modelId]);
+      const [fresh] = await tx.query('SELECT * FROM model_version WHERE project_id = $1 AND id = $2', [found.projectId, id]);
+      const version = hydrate(this.db, ModelVersion, fresh);
+      if (version.stage === input.stage) return { modelVersion: version, demoted: [] };
+      let demoted: ModelVersion[] = [];
+      if (SINGLE_HOLDER.has(input.stage)) {
+        const holders: Record<string, unknown>[] = await tx.query(
+          'SELECT * FROM model_version WHERE project_id = $1 AND model_id = $2 AND stage = $3 AND id <> $4',
+          [version.projectId, version.modelId, input.stage, version.id]);
+        demoted = holders.map((h) => hydrate(this.db, ModelVersion, h));
+        if (demoted.length && !input.force) {
+          throw new ConflictError(`version ${demoted[0].number} of this model holds ${input.stage}; pass force: true to archive it`);
+        }
+        for (const holder of demoted) {
+          await this.changeStage(tx, ctx, holder, ModelStage.ARCHIVED, `replaced in ${input.stage} by version ${version.number}`);
+        }
+      }
+      return { modelVersion: await this.changeStage(tx, ctx, version, input.stage, reason), demoted };
+    });
+  }
+
+  private async changeStage(tx: EntityManager, ctx: Context, version: ModelVersion, stage: ModelStage, reason: string | null): Promise<ModelVersion> {
+    await tx.query('UPDATE model_version SET stage = $3 WHERE project_id = $1 AND id = $2', [version.projectId, version.id, stage]);
+    await tx.query(
+      'INSERT INTO stage_change (project_id, model_version_id, from_stage, to_stage, reason, actor) VALUES ($1, $2, $3, $4, $5, $6)',
+      [version.projectId, version.id, version.stage, stage, reason, ctx.principal.name]);
+    return Object.assign(new ModelVersion(), version, { stage });
+  }
+
+  private async writableVersion(ctx: Context, tx: EntityManager, id: string, globalId: string): Promise<ModelVersion> {
+    const [row] = await tx.query('SELECT * FROM model_version WHERE id = $1', [id]);
+    if (!row || !canSeeProject(ctx.principal, row.project_id)) throw new NotFoundError(`model version "${globalId}" not found`);
+    assertRole(ctx.principal, Role.EDITOR, 'changing a model version');
+    return hydrate(this.db, ModelVersion, row);
+  }
+}

@@ -1,0 +1,27 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Field, ObjectType } from 'type-graphql';
+import { Node } from '../../graphql/node';
+import { DateTimeScalar } from '../../graphql/scalars';
+import { Taggable } from '../tags/taggable';
+
+@Entity('pipeline')
+@ObjectType({ implements: [Node, Taggable] })
+export class Pipeline extends Node {
+  @PrimaryColumn('uuid')
+  id: string;
+
+  @Column('uuid')
+  projectId: string;
+
+  @Field()
+  @Column('text')
+  name: string;
+
+  @Field(() => String, { nullable: true })
+  @Column('text', { nullable: true })
+  description: string | null;
+
+  @Field(() => DateTimeScalar)
+  @Column('timestamptz')
+  createdAt: Date;
+}

@@ -1,0 +1,43 @@
+import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { Context } from '../../graphql/context';
+import { listQuery } from '../../graphql/pagination';
+import { childKey } from '../../db/lists';
+import { Project } from '../projects/project.entity';
+import { PipelineRun } from '../runs/pipeline-run.entity';
+import { PipelineRunConnection, RunListArgs } from '../runs/runs.types';
+import { Tag } from '../tags/tag.entity';
+import { Pipeline } from './pipeline.entity';
+import { CreatePipelineInput } from './pipelines.types';
+
+@Resolver(() => Pipeline)
+export class PipelineResolver {
+  @Query(() => Pipeline, { nullable: true })
+  pipeline(@Arg('project') project: string, @Arg('name') name: string, @Ctx() ctx: Context) {
+    return ctx.services.pipelines.find(ctx, project, name);
+  }
+
+  @Mutation(() => Pipeline)
+  createPipeline(@Arg('input') input: CreatePipelineInput, @Ctx() ctx: Context) {
+    return ctx.services.pipelines.create(ctx, input);
+  }
+
+  @FieldResolver(() => Project)
+  project(@Root() pipeline: Pipeline, @Ctx() ctx: Context) {
+    return ctx.loaders.projectById.load(pipeline.projectId);
+  }
+
+  @FieldResolver(() => [Tag])
+  tags(@Root() pipeline: Pipeline, @Ctx() ctx: Context) {
+    return ctx.loaders.tagsByResourceId.load(pipeline.id);
+  }
+
+  @FieldResolver(() => PipelineRunConnection)
+  runs(@Root() pipeline: Pipeline, @Args() args: RunListArgs, @Ctx() ctx: Context) {
+    return ctx.loaders.runsByPipelineId.load(childKey(pipeline.id, listQuery(args)));
+  }
+
+  @FieldResolver(() => PipelineRun, { nullable: true })
+  latestRun(@Root() pipeline: Pipeline, @Ctx() ctx: Context) {
+    return ctx.loaders.latestRunByPipelineId.load(pipeline.id);
+  }
+}

@@ -1,0 +1,14 @@
+import { DataSource } from 'typeorm';
+import { byIdLoader } from '../../db/loaders';
+import { childConnectionLoader, ListSource } from '../../db/lists';
+import { ListFilter } from '../../graphql/pagination';
+import { Pipeline } from './pipeline.entity';
+
+export const PIPELINES: ListSource<ListFilter> = { entity: Pipeline, table: 'pipeline', resourceType: 'PIPELINE' };
+
+export function pipelineLoaders(db: DataSource) {
+  return {
+    pipelineById: byIdLoader(db, Pipeline, 'pipeline'),
+    pipelinesByProjectId: childConnectionLoader<Pipeline, ListFilter>(db, PIPELINES, 'project_id'),
+  };
+}

@@ -1,0 +1,45 @@
+import { DataSource, EntityManager } from 'typeorm';
+import type { Context } from '../../graphql/context';
+import { ConflictError } from '../../graphql/errors';
+import { validateName, validateText } from '../../graphql/validation';
+import { hydrate } from '../../db/data-source';
+import { transaction } from '../../db/transaction';
+import type { ProjectsService } from '../projects/projects.service';
+import type { TagsService } from '../tags/tags.service';
+import { Pipeline } from './pipeline.entity';
+import { CreatePipelineInput } from './pipelines.types';
+
+export class PipelinesService {
+  constructor(private readonly db: DataSource, private readonly projects: ProjectsService, private readonly tags: TagsService) {}
+
+  async create(ctx: Context, input: CreatePipelineInput): Promise<Pipeline> {
+    const name = validateName(input.name, 'name');
+    const description = validateText(input.description, 'description');
+    return transaction(this.db, async (tx) => {
+      const project = await this.projects.getForWrite(ctx, tx, input.project);
+      const [row] = await tx.query(
+        'INSERT INTO pipeline (project_id, name, description) VALUES ($1, $2, $3) ON CONFLICT (project_id, name) DO NOTHING RETURNING *',
+        [project.id, name, description]);
+      if (!row) throw new ConflictError(`pipeline "${name}" already exists in project "${project.name}"`);
+      const pipeline = hydrate(this.db, Pipeline, row);
+      await this.tags.apply(tx, { type: 'PIPELINE', id: pipeline.id, projectId: project.id, scopeId: project.id }, input.tags ?? []);
+      return pipeline;
+    });
+  }
+
+  /** The pipeline of that name, created on first use (startRun). */
+  async ensure(tx: EntityManager, projectId: string, name: string): Promise<Pipeline> {
+    const select = () => tx.query('SELECT * FROM pipeline WHERE project_id = $1 AND name = $2', [projectId, name]);
+    let [row] = await select();
+    if (!row) {
+      [row] = await tx.query(
+        'INSERT INTO pipeline (project_id, name) VALUES ($1, $2) ON CONFLICT (project_id, name) DO NOTHING RETURNING *', [projectId, name]);
+      if (!row) [row] = await select();
+    }
+    return hydrate(this.db, Pipeline, row);
+  }
+
+  find(ctx: Context, projectName: string, name: string): Promise<Pipeline | null> {
+    return this.projects.findByName(ctx, Pipeline, 'pipeline', projectName, name);
+  }
+}

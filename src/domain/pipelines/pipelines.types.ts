@@ -1,0 +1,21 @@
+import { Field, InputType } from 'type-graphql';
+import { connectionType } from '../../graphql/pagination';
+import { TagInput } from '../tags/tags.types';
+import { Pipeline } from './pipeline.entity';
+
+@InputType()
+export class CreatePipelineInput {
+  @Field()
+  project: string;
+
+  @Field()
+  name: string;
+
+  @Field(() => String, { nullable: true })
+  description?: string | null;
+
+  @Field(() => [TagInput], { nullable: true })
+  tags?: TagInput[] | null;
+}
+
+export const PipelineConnection = connectionType('Pipeline', Pipeline);

@@ -1,0 +1,74 @@
+import { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+import type { Context } from '../../graphql/context';
+import { ConflictError, NotFoundError } from '../../graphql/errors';
+import { NameFilter, PageArgs, pageRequest } from '../../graphql/pagination';
+import { validateName, validateText } from '../../graphql/validation';
+import { hydrate } from '../../db/data-source';
+import { listPage, ListSource } from '../../db/lists';
+import { transaction } from '../../db/transaction';
+import { Sql } from '../../db/sql';
+import { assertRole, canSeeProject, Principal } from '../auth/principal';
+import { Role } from '../auth/role';
+import { Project } from './project.entity';
+import { CreateProjectInput } from './projects.types';
+
+const PROJECTS: ListSource<NameFilter> = { entity: Project, table: 'project' };
+
+/** Limits a list to the caller's projects (alias t, column project_id or id for projects). */
+export function visibleProjects(principal: Principal, column = 't.project_id') {
+  return (sql: Sql) => (principal.projectIds === null ? [] : [`${column} = ANY(${sql.p(principal.projectIds)}::uuid[])`]);
+}
+
+export class ProjectsService {
+  constructor(private readonly db: DataSource) {}
+
+  async create(ctx: Context, input: CreateProjectInput): Promise<Project> {
+    assertRole(ctx.principal, Role.ADMIN, 'creating a project');
+    const name = validateName(input.name, 'name');
+    return transaction(this.db, async (tx) => {
+      const [row] = await tx.query(
+        `INSERT INTO project (name, display_name, description) VALUES ($1, $2, $3)
+         ON CONFLICT (name) DO NOTHING RETURNING *`,
+        [name, validateText(input.displayName, 'displayName', 255), validateText(input.description, 'description')]);
+      if (!row) throw new ConflictError(`project "${name}" already exists`);
+      return hydrate(this.db, Project, row);
+    });
+  }
+
+  list(ctx: Context, args: PageArgs & { filter?: NameFilter }) {
+    return listPage<Project, NameFilter>(this.db, PROJECTS, {
+      filter: args.filter, page: pageRequest(args), scope: visibleProjects(ctx.principal, 't.id'),
+    });
+  }
+
+  /** The project by name if the caller may see it, else null. */
+  async find(ctx: Context, name: string): Promise<Project | null> {
+    const project = await ctx.loaders.projectByName.load(name);
+    return project && canSeeProject(ctx.principal, project.id) ? project : null;
+  }
+
+  /** For lookups inside a project: a project the caller can't see does not exist. */
+  async get(ctx: Context, name: string, tx?: EntityManager): Promise<Project> {
+    const project = tx ? await this.findInTx(tx, name) : await ctx.loaders.projectByName.load(name);
+    if (!project || !canSeeProject(ctx.principal, project.id)) throw new NotFoundError(`project "${name}" not found`);
+    return project;
+  }
+
+  /** For writes: the caller needs EDITOR and access to the project. */
+  async getForWrite(ctx: Context, tx: EntityManager, name: string): Promise<Project> {
+    assertRole(ctx.principal, Role.EDITOR, 'writing');
+    return this.get(ctx, name, tx);
+  }
+
+  /** A row of `table` by its name within a project the caller may see, in one statement. */
+  async findByName<T extends ObjectLiteral>(ctx: Context, entity: EntityTarget<T>, table: string, projectName: string, name: string): Promise<T | null> {
+    const [row] = await this.db.query(
+      `SELECT t.* FROM ${table} t JOIN project p ON p.id = t.project_id WHERE p.name = $1 AND t.name = $2`, [projectName, name]);
+    return row && canSeeProject(ctx.principal, row.project_id) ? hydrate(this.db, entity, row) : null;
+  }
+
+  private async findInTx(tx: EntityManager, name: string): Promise<Project | null> {
+    const [row] = await tx.query('SELECT * FROM project WHERE name = $1', [name]);
+    return row ? hydrate(this.db, Project, row) : null;
+  }
+}

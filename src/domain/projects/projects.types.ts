@@ -1,0 +1,17 @@
+import { Field, InputType } from 'type-graphql';
+import { connectionType } from '../../graphql/pagination';
+import { Project } from './project.entity';
+
+@InputType()
+export class CreateProjectInput {
+  @Field()
+  name: string;
+
+  @Field(() => String, { nullable: true })
+  displayName?: string | null;
+
+  @Field(() => String, { nullable: true })
+  description?: string | null;
+}
+
+export const ProjectConnection = connectionType('Project', Project);

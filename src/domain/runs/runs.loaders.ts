@@ -1,0 +1,32 @@
+import { DataSource } from 'typeorm';
+import { byIdLoader, groupLoader, oneLoader } from '../../db/loaders';
+import { childConnectionLoader, ListSource } from '../../db/lists';
+import { predicateSql } from '../../db/sql';
+import { PipelineRun } from './pipeline-run.entity';
+import { RunFilter } from './runs.types';
+import { StepRun } from './step-run.entity';
+
+export const RUNS: ListSource<RunFilter> = {
+  entity: PipelineRun,
+  table: 'pipeline_run',
+  resourceType: 'PIPELINE_RUN',
+  extra: (sql, f) => [
+    ...(f.status ? [`t.status = ${sql.p(f.status)}`] : []),
+    ...(f.pipeline ? [`EXISTS (SELECT 1 FROM pipeline p WHERE p.project_id = t.project_id AND p.id = t.pipeline_id AND ${predicateSql(sql, 'p.name', f.pipeline)})`] : []),
+    ...(f.stack ? [`EXISTS (SELECT 1 FROM stack s WHERE s.id = t.stack_id AND ${predicateSql(sql, 's.name', f.stack)})`] : []),
+  ],
+};
+
+export function runLoaders(db: DataSource) {
+  return {
+    runById: byIdLoader(db, PipelineRun, 'pipeline_run'),
+    stepById: byIdLoader(db, StepRun, 'step_run'),
+    stepsByRunId: groupLoader(db, StepRun, 'SELECT run_id AS __key, * FROM step_run WHERE run_id = ANY($1::uuid[]) ORDER BY created_at, id'),
+    runsByProjectId: childConnectionLoader<PipelineRun, RunFilter>(db, RUNS, 'project_id'),
+    runsByPipelineId: childConnectionLoader<PipelineRun, RunFilter>(db, RUNS, 'pipeline_id'),
+    runsByStackId: childConnectionLoader<PipelineRun, RunFilter>(db, RUNS, 'stack_id'),
+    latestRunByPipelineId: oneLoader(db, PipelineRun,
+      `SELECT p.id AS __key, r.* FROM unnest($1::uuid[]) AS p(id) CROSS JOIN LATERAL (
+         SELECT * FROM pipeline_run WHERE pipeline_id = p.id ORDER BY created_at DESC, id DESC LIMIT 1) r`),
+  };
+}

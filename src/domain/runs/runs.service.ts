@@ -1,0 +1,152 @@
+// Pipeline runs and their steps; recordStep writes a step's lineage in one transaction.
+import { randomBytes } from 'node:crypto';
+import { DataSource, EntityManager } from 'typeorm';
+import type { Context } from '../../graphql/context';
+import { BadUserInputError, ConflictError, NotFoundError } from '../../graphql/errors';
+import { decodeId } from '../../graphql/ids';
+import { validateDate, validateMetadata, validateName } from '../../graphql/validation';
+import { hydrate } from '../../db/data-source';
+import { transaction } from '../../db/transaction';
+import type { ArtifactsService } from '../artifacts/artifacts.service';
+import { assertRole, canSeeProject } from '../auth/principal';
+import { Role } from '../auth/role';
+import type { ModelsService } from '../models/models.service';
+import type { PipelinesService } from '../pipelines/pipelines.service';
+import { Project } from '../projects/project.entity';
+import type { ProjectsService } from '../projects/projects.service';
+import type { TagsService } from '../tags/tags.service';
+import { PipelineRun } from './pipeline-run.entity';
+import { RunStatus } from './run-status';
+import { RecordStepInput, StartRunInput } from './runs.types';
+import { StepRun } from './step-run.entity';
+
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
+function runName(pipeline: string): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${pipeline.slice(0, 200)}-${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+function assertUnique(names: string[], field: string): void {
+  const seen = new Set<string>();
+  for (const n of names) {
+    if (seen.has(n)) throw new BadUserInputError(`${field}: "${n}" is given twice`, field);
+    seen.add(n);
+  }
+}
+
+export class RunsService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly projects: ProjectsService,
+    private readonly pipelines: PipelinesService,
+    private readonly artifacts: ArtifactsService,
+    private readonly models: ModelsService,
+    private readonly tags: TagsService,
+  ) {}
+
+  async start(ctx: Context, input: StartRunInput): Promise<PipelineRun> {
+    validateName(input.pipeline, 'pipeline');
+    if (input.name != null) validateName(input.name, 'name');
+    if (input.config !== undefined && input.config !== null && Buffer.byteLength(JSON.stringify(input.config)) >= MAX_CONFIG_BYTES) {
+      throw new BadUserInputError('config must be smaller than 1 MB', 'config');
+    }
+    return transaction(this.db, async (tx) => {
+      const project = await this.projects.getForWrite(ctx, tx, input.project);
+      let stackId: string | null = null;
+      if (input.stack != null) {
+        const [stack] = await tx.query('SELECT id FROM stack WHERE name = $1', [input.stack]);
+        if (!stack) throw new NotFoundError(`stack "${input.stack}" not found`);
+        stackId = stack.id;
+      }
+      const pipeline = await this.pipelines.ensure(tx, project.id, input.pipeline);
+      const modelVersion = input.model ? await this.models.versionForRun(tx, project, input.model) : null;
+      const name = input.name ?? runName(pipeline.name);
+      const [row] = await tx.query(
+        `INSERT INTO pipeline_run (project_id, pipeline_id, name, status, config, stack_id, model_version_id, started_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, clock_timestamp()) ON CONFLICT (project_id, name) DO NOTHING RETURNING *`,
+        [project.id, pipeline.id, name, RunStatus.RUNNING, input.config === undefined ? null : JSON.stringify(input.config),
+          stackId, modelVersion?.id ?? null]);
+      if (!row) throw new ConflictError(`run "${name}" already exists in project "${project.name}"`);
+      const run = hydrate(this.db, PipelineRun, row);
+      await this.tags.apply(tx, { type: 'PIPELINE_RUN', id: run.id, projectId: project.id, scopeId: pipeline.id }, input.tags ?? []);
+      return run;
+    });
+  }
+
+  async recordStep(ctx: Context, input: RecordStepInput): Promise<StepRun> {
+    const { id: runId } = decodeId('PipelineRun', input.run, 'run');
+    const name = validateName(input.name, 'name');
+    const metadata = validateMetadata(input.metadata);
+    const startedAt = validateDate(input.startedAt, 'startedAt');
+    const endedAt = validateDate(input.endedAt, 'endedAt');
+    const inputs = (input.inputs ?? []).map((ref, i) => {
+      validateName(ref.name, `inputs[${i}].name`);
+      return { name: ref.name, id: decodeId('ArtifactVersion', ref.artifactVersion, `inputs[${i}].artifactVersion`).id, globalId: ref.artifactVersion };
+    });
+    const outputs = input.outputs ?? [];
+    outputs.forEach((o, i) => {
+      validateName(o.name, `outputs[${i}].name`);
+      this.artifacts.validate(o, `outputs[${i}].`);
+    });
+    assertUnique(inputs.map((i) => i.name), 'inputs.name');
+    assertUnique(outputs.map((o) => o.name), 'outputs.name');
+    return transaction(this.db, async (tx) => {
+      const run = await this.writableRun(ctx, tx, runId, input.run);
+      if (outputs.some((o) => o.linkToModelAs) && !run.modelVersionId) {
+        throw new BadUserInputError('linkToModelAs needs a run started with a model', 'outputs.linkToModelAs');
+      }
+      if (inputs.length) {
+        const found: { id: string }[] = await tx.query('SELECT id FROM artifact_version WHERE project_id = $1 AND id = ANY($2::uuid[])',
+          [run.projectId, inputs.map((i) => i.id)]);
+        const ids = new Set(found.map((f) => f.id));
+        const missing = inputs.find((i) => !ids.has(i.id));
+        if (missing) throw new NotFoundError(`input "${missing.name}": artifact version "${missing.globalId}" not found in this project`);
+      }
+      const [row] = await tx.query(
+        `INSERT INTO step_run (project_id, run_id, name, status, metadata, started_at, ended_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (project_id, run_id, name) DO NOTHING RETURNING *`,
+        [run.projectId, run.id, name, input.status, metadata, startedAt, endedAt]);
+      if (!row) throw new ConflictError(`run "${run.name}" already has a step "${name}"`);
+      const step = hydrate(this.db, StepRun, row);
+      if (inputs.length) {
+        await tx.query(
+          `INSERT INTO step_input (project_id, step_run_id, name, artifact_version_id)
+           SELECT $1, $2, n, v FROM unnest($3::text[], $4::uuid[]) AS x(n, v)`,
+          [run.projectId, step.id, inputs.map((i) => i.name), inputs.map((i) => i.id)]);
+      }
+      const project = Object.assign(new Project(), { id: run.projectId });
+      for (const output of outputs) {
+        const version = await this.artifacts.createVersion(tx, project, {
+          ...output, producer: { stepId: step.id, runId: run.id, outputName: output.name },
+        });
+        if (output.linkToModelAs) {
+          await this.models.link(tx, { projectId: run.projectId, id: run.modelVersionId! }, output.name, output.linkToModelAs, version.id);
+        }
+      }
+      return step;
+    });
+  }
+
+  async finish(ctx: Context, globalId: string, status: RunStatus): Promise<PipelineRun> {
+    const { id } = decodeId('PipelineRun', globalId, 'run');
+    return transaction(this.db, async (tx) => {
+      const run = await this.writableRun(ctx, tx, id, globalId);
+      const [[row]] = await tx.query(
+        'UPDATE pipeline_run SET status = $3, ended_at = clock_timestamp() WHERE project_id = $1 AND id = $2 RETURNING *',
+        [run.projectId, run.id, status]);
+      return hydrate(this.db, PipelineRun, row);
+    });
+  }
+
+  find(ctx: Context, projectName: string, name: string): Promise<PipelineRun | null> {
+    return this.projects.findByName(ctx, PipelineRun, 'pipeline_run', projectName, name);
+  }
+
+  private async writableRun(ctx: Context, tx: EntityManager, id: string, globalId: string): Promise<PipelineRun> {
+    const [row] = await tx.query('SELECT * FROM pipeline_run WHERE id = $1', [id]);
+    if (!row || !canSeeProject(ctx.principal, row.project_id)) throw new NotFoundError(`run "${globalId}" not found`);
+    assertRole(ctx.principal, Role.EDITOR, 'writing');
+    return hydrate(this.db, PipelineRun, row);
+  }
+}

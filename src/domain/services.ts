@@ -1,0 +1,34 @@
+// Services are built once at start-up and shared by every request through the context.
+import { DataSource } from 'typeorm';
+import { ArtifactsService } from './artifacts/artifacts.service';
+import { AuthService } from './auth/auth.service';
+import { LineageService } from './lineage/lineage.service';
+import { ModelsService } from './models/models.service';
+import { NodesService } from './nodes/nodes.service';
+import { PipelinesService } from './pipelines/pipelines.service';
+import { ProjectsService } from './projects/projects.service';
+import { RunsService } from './runs/runs.service';
+import { StacksService } from './stacks/stacks.service';
+import { TagsService } from './tags/tags.service';
+
+export function createServices(db: DataSource, options: { authRequired: boolean }) {
+  const projects = new ProjectsService(db);
+  const tags = new TagsService(db, projects);
+  const pipelines = new PipelinesService(db, projects, tags);
+  const artifacts = new ArtifactsService(db, projects, tags);
+  const models = new ModelsService(db, projects, tags);
+  return {
+    projects,
+    tags,
+    pipelines,
+    artifacts,
+    models,
+    runs: new RunsService(db, projects, pipelines, artifacts, models, tags),
+    lineage: new LineageService(db),
+    stacks: new StacksService(db),
+    auth: new AuthService(db, options.authRequired),
+    nodes: new NodesService(db, tags),
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;

@@ -1,0 +1,26 @@
+import { DataSource } from 'typeorm';
+import { byIdLoader, groupLoader } from '../../db/loaders';
+import { ListSource } from '../../db/lists';
+import { predicateSql } from '../../db/sql';
+import { Stack, StackComponent } from './stack.entity';
+import { StackFilter } from './stacks.types';
+
+export const STACKS: ListSource<StackFilter> = {
+  entity: Stack,
+  table: 'stack',
+  extra: (sql, f) => (f.flavor ? [`EXISTS (SELECT 1 FROM stack_component_link l JOIN stack_component c ON c.id = l.component_id
+    WHERE l.stack_id = t.id AND ${predicateSql(sql, 'c.flavor', f.flavor)})`] : []),
+};
+
+export function stackLoaders(db: DataSource) {
+  return {
+    stackById: byIdLoader(db, Stack, 'stack'),
+    componentById: byIdLoader(db, StackComponent, 'stack_component'),
+    componentsByStackId: groupLoader(db, StackComponent,
+      `SELECT l.stack_id AS __key, c.* FROM stack_component_link l JOIN stack_component c ON c.id = l.component_id
+       WHERE l.stack_id = ANY($1::uuid[]) ORDER BY c.type, c.name`),
+    stacksByComponentId: groupLoader(db, Stack,
+      `SELECT l.component_id AS __key, s.* FROM stack_component_link l JOIN stack s ON s.id = l.stack_id
+       WHERE l.component_id = ANY($1::uuid[]) ORDER BY s.name`),
+  };
+}

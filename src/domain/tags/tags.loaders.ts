@@ -1,0 +1,25 @@
+import DataLoader from 'dataloader';
+import { DataSource } from 'typeorm';
+import { byIdLoader, groupLoader } from '../../db/loaders';
+import { childConnectionLoader, ListSource } from '../../db/lists';
+import { NameFilter } from '../../graphql/pagination';
+import { Tag } from './tag.entity';
+
+export const TAGS: ListSource<NameFilter> = { entity: Tag, table: 'tag' };
+
+export function tagLoaders(db: DataSource) {
+  return {
+    tagById: byIdLoader(db, Tag, 'tag'),
+    tagsByResourceId: groupLoader(db, Tag,
+      `SELECT ta.resource_id AS __key, tg.* FROM tag_assignment ta
+       JOIN tag tg ON tg.project_id = ta.project_id AND tg.id = ta.tag_id
+       WHERE ta.resource_id = ANY($1::uuid[]) ORDER BY tg.name`),
+    usageCountByTagId: new DataLoader<string, number>(async (ids) => {
+      const rows: { tag_id: string; n: number }[] = await db.query(
+        'SELECT tag_id, count(*)::int AS n FROM tag_assignment WHERE tag_id = ANY($1::uuid[]) GROUP BY tag_id', [ids]);
+      const byId = new Map(rows.map((r) => [r.tag_id, r.n]));
+      return ids.map((id) => byId.get(id) ?? 0);
+    }),
+    tagsByProjectId: childConnectionLoader<Tag, NameFilter>(db, TAGS, 'project_id'),
+  };
+}

@@ -1,0 +1,202 @@
+// Tags the ZenML way: created on first use, exclusive tags with one holder per scope,
+// cascade tags on runs that follow the run's outputs.
+import { DataSource, EntityManager } from 'typeorm';
+import type { Context } from '../../graphql/context';
+import { BadUserInputError, ConflictError, NotFoundError } from '../../graphql/errors';
+import { decodeId } from '../../graphql/ids';
+import { validateName } from '../../graphql/validation';
+import { hydrate } from '../../db/data-source';
+import { transaction } from '../../db/transaction';
+import { assertRole } from '../auth/principal';
+import { Role } from '../auth/role';
+import type { ProjectsService } from '../projects/projects.service';
+import { Tag } from './tag.entity';
+import type { ResourceType } from './taggable';
+import { CreateTagInput, TagInput, UpdateTagInput } from './tags.types';
+
+/** A taggable row: its kind, and the scope within which an exclusive tag has one holder. */
+export interface TagTarget {
+  type: ResourceType;
+  id: string;
+  projectId: string;
+  scopeId: string;
+}
+
+const COLOR = /^#[0-9a-fA-F]{6}$/;
+
+const DESCRIBE: Record<ResourceType, string> = {
+  PIPELINE: `SELECT id, 'pipeline "' || name || '"' AS label FROM pipeline WHERE id = ANY($1::uuid[])`,
+  PIPELINE_RUN: `SELECT id, 'run "' || name || '"' AS label FROM pipeline_run WHERE id = ANY($1::uuid[])`,
+  ARTIFACT: `SELECT id, 'artifact "' || name || '"' AS label FROM artifact WHERE id = ANY($1::uuid[])`,
+  ARTIFACT_VERSION: `SELECT v.id, 'artifact "' || a.name || '" version "' || v.version || '"' AS label FROM artifact_version v
+    JOIN artifact a ON a.project_id = v.project_id AND a.id = v.artifact_id WHERE v.id = ANY($1::uuid[])`,
+  MODEL: `SELECT id, 'model "' || name || '"' AS label FROM model WHERE id = ANY($1::uuid[])`,
+  MODEL_VERSION: `SELECT v.id, 'model "' || m.name || '" version ' || v.number AS label FROM model_version v
+    JOIN model m ON m.project_id = v.project_id AND m.id = v.model_id WHERE v.id = ANY($1::uuid[])`,
+};
+
+function normaliseInputs(inputs: readonly TagInput[]): TagInput[] {
+  const byName = new Map<string, TagInput>();
+  for (const input of inputs) {
+    validateName(input.name, 'tags.name');
+    const seen = byName.get(input.name);
+    byName.set(input.name, {
+      name: input.name,
+      exclusive: Boolean(seen?.exclusive || input.exclusive),
+      cascade: Boolean(seen?.cascade || input.cascade),
+    });
+  }
+  return [...byName.values()];
+}
+
+export class TagsService {
+  constructor(private readonly db: DataSource, private readonly projects: ProjectsService) {}
+
+  /**
+   * Puts tags on a row inside the caller's transaction. Tag rows are locked in id order:
+   * concurrent moves of one exclusive tag queue here, so each one sees the previous holder
+   * and removes it; the partial unique index on exclusive assignments backs this up.
+   */
+  async apply(tx: EntityManager, target: TagTarget, inputs: readonly TagInput[]): Promise<void> {
+    const tags = normaliseInputs(inputs);
+    if (!tags.length) return;
+    if (tags.some((t) => t.cascade) && target.type !== 'PIPELINE_RUN') {
+      throw new BadUserInputError('cascade applies only to tags given to a pipeline run', 'tags.cascade');
+    }
+    const names = tags.map((t) => t.name);
+    await tx.query(
+      `INSERT INTO tag (project_id, name, exclusive) SELECT $1, n, e FROM unnest($2::text[], $3::boolean[]) AS x(n, e)
+       ON CONFLICT (project_id, name) DO NOTHING`,
+      [target.projectId, names, tags.map((t) => Boolean(t.exclusive))]);
+    const rows: { id: string; name: string; exclusive: boolean }[] = await tx.query(
+      'SELECT id, name, exclusive FROM tag WHERE project_id = $1 AND name = ANY($2::text[]) ORDER BY id FOR NO KEY UPDATE',
+      [target.projectId, names]);
+    const exclusive = rows.filter((r) => r.exclusive).map((r) => r.id);
+    if (exclusive.length) {
+      await tx.query(
+        `DELETE FROM tag_assignment WHERE project_id = $1 AND tag_id = ANY($2::uuid[]) AND resource_type = $3
+           AND scope_id = $4 AND resource_id <> $5`,
+        [target.projectId, exclusive, target.type, target.scopeId, target.id]);
+    }
+    const cascade = new Set(tags.filter((t) => t.cascade).map((t) => t.name));
+    await tx.query(
+      `INSERT INTO tag_assignment (project_id, tag_id, resource_type, resource_id, scope_id, is_exclusive, cascade)
+       SELECT $1, tag_id, $2, $3, $4, excl, casc FROM unnest($5::uuid[], $6::boolean[], $7::boolean[]) AS x(tag_id, excl, casc)
+       ON CONFLICT (project_id, resource_id, tag_id) DO UPDATE SET cascade = tag_assignment.cascade OR excluded.cascade`,
+      [target.projectId, target.type, target.id, target.scopeId, rows.map((r) => r.id), rows.map((r) => r.exclusive),
+        rows.map((r) => cascade.has(r.name))]);
+    if (cascade.size && target.type === 'PIPELINE_RUN') {
+      // A cascade tag added to a run that already produced versions reaches those too.
+      const outputs: { id: string; artifact_id: string }[] = await tx.query(
+        'SELECT id, artifact_id FROM artifact_version WHERE project_id = $1 AND producer_run_id = $2 ORDER BY created_at, id',
+        [target.projectId, target.id]);
+      const cascaded = tags.filter((t) => t.cascade).map((t) => ({ name: t.name }));
+      for (const o of outputs) {
+        await this.apply(tx, { type: 'ARTIFACT_VERSION', id: o.id, projectId: target.projectId, scopeId: o.artifact_id }, cascaded);
+      }
+    }
+  }
+
+  /** The cascade tags of a run, to put on a version it has just produced. */
+  async cascadeTagsOf(tx: EntityManager, projectId: string, runId: string): Promise<TagInput[]> {
+    const rows: { name: string }[] = await tx.query(
+      `SELECT tg.name FROM tag_assignment ta JOIN tag tg ON tg.project_id = ta.project_id AND tg.id = ta.tag_id
+       WHERE ta.project_id = $1 AND ta.resource_id = $2 AND ta.cascade`, [projectId, runId]);
+    return rows.map((r) => ({ name: r.name }));
+  }
+
+  async remove(tx: EntityManager, target: TagTarget, names: readonly string[]): Promise<void> {
+    if (!names.length) return;
+    await tx.query(
+      `DELETE FROM tag_assignment ta USING tag tg
+       WHERE tg.project_id = ta.project_id AND tg.id = ta.tag_id AND ta.project_id = $1 AND ta.resource_id = $2
+         AND tg.name = ANY($3::text[])`,
+      [target.projectId, target.id, names]);
+  }
+
+  async find(ctx: Context, projectName: string, name: string): Promise<Tag | null> {
+    const project = await this.projects.find(ctx, projectName);
+    if (!project) return null;
+    const [row] = await this.db.query('SELECT * FROM tag WHERE project_id = $1 AND name = $2', [project.id, name]);
+    return row ? hydrate(this.db, Tag, row) : null;
+  }
+
+  async create(ctx: Context, input: CreateTagInput): Promise<Tag> {
+    const name = validateName(input.name, 'name');
+    const color = this.validateColor(input.color);
+    return transaction(this.db, async (tx) => {
+      const project = await this.projects.getForWrite(ctx, tx, input.project);
+      const [row] = await tx.query(
+        `INSERT INTO tag (project_id, name, color, exclusive) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (project_id, name) DO NOTHING RETURNING *`,
+        [project.id, name, color, Boolean(input.exclusive)]);
+      if (!row) throw new ConflictError(`tag "${name}" already exists in project "${project.name}"`);
+      return hydrate(this.db, Tag, row);
+    });
+  }
+
+  async update(ctx: Context, input: UpdateTagInput): Promise<Tag> {
+    const { id } = decodeId('Tag', input.id);
+    const name = input.name == null ? undefined : validateName(input.name, 'name');
+    const color = input.color === undefined ? undefined : this.validateColor(input.color);
+    return transaction(this.db, async (tx) => {
+      const tag = await this.lockTag(ctx, tx, id, input.id);
+      assertRole(ctx.principal, Role.EDITOR, 'updating a tag');
+      if (name !== undefined && name !== tag.name) {
+        const [taken] = await tx.query('SELECT 1 FROM tag WHERE project_id = $1 AND name = $2', [tag.projectId, name]);
+        if (taken) throw new ConflictError(`tag "${name}" already exists`);
+      }
+      if (input.exclusive === true && !tag.exclusive) {
+        const crowded: { resource_type: ResourceType; ids: string[] }[] = await tx.query(
+          `SELECT resource_type, array_agg(resource_id ORDER BY resource_id) AS ids FROM tag_assignment
+           WHERE project_id = $1 AND tag_id = $2 GROUP BY resource_type, scope_id HAVING count(*) > 1`,
+          [tag.projectId, id]);
+        if (crowded.length) {
+          const holders = await this.describe(tx, crowded[0].resource_type, crowded[0].ids);
+          throw new ConflictError(`tag "${tag.name}" can't become exclusive: it is held by ${holders.join(', ')} in one scope`);
+        }
+      }
+      if (input.exclusive != null) {
+        await tx.query('UPDATE tag_assignment SET is_exclusive = $3 WHERE project_id = $1 AND tag_id = $2', [tag.projectId, id, input.exclusive]);
+      }
+      const [[row]] = await tx.query(
+        `UPDATE tag SET name = COALESCE($3, name), color = CASE WHEN $4 THEN $5 ELSE color END,
+           exclusive = COALESCE($6, exclusive) WHERE project_id = $1 AND id = $2 RETURNING *`,
+        [tag.projectId, id, name ?? null, color !== undefined, color ?? null, input.exclusive ?? null]);
+      return hydrate(this.db, Tag, row);
+    });
+  }
+
+  async delete(ctx: Context, globalId: string, force: boolean): Promise<string> {
+    const { id } = decodeId('Tag', globalId);
+    return transaction(this.db, async (tx) => {
+      const tag = await this.lockTag(ctx, tx, id, globalId);
+      assertRole(ctx.principal, Role.ADMIN, 'deleting a tag');
+      const [{ n }] = await tx.query('SELECT count(*)::int AS n FROM tag_assignment WHERE project_id = $1 AND tag_id = $2', [tag.projectId, id]);
+      if (n > 0 && !force) throw new ConflictError(`tag "${tag.name}" is in use by ${n} ${n === 1 ? 'entity' : 'entities'}; pass force: true to delete it anyway`);
+      await tx.query('DELETE FROM tag_assignment WHERE project_id = $1 AND tag_id = $2', [tag.projectId, id]);
+      await tx.query('DELETE FROM tag WHERE project_id = $1 AND id = $2', [tag.projectId, id]);
+      return globalId;
+    });
+  }
+
+  private async lockTag(ctx: Context, tx: EntityManager, id: string, globalId: string): Promise<Tag> {
+    const [row] = await tx.query('SELECT * FROM tag WHERE id = $1 FOR UPDATE', [id]);
+    const tag = row ? hydrate(this.db, Tag, row) : null;
+    if (!tag || (ctx.principal.projectIds && !ctx.principal.projectIds.includes(tag.projectId))) {
+      throw new NotFoundError(`tag "${globalId}" not found`);
+    }
+    return tag;
+  }
+
+  private async describe(tx: EntityManager, type: ResourceType, ids: string[]): Promise<string[]> {
+    const rows: { id: string; label: string }[] = await tx.query(DESCRIBE[type], [ids]);
+    return rows.map((r) => r.label).sort();
+  }
+
+  private validateColor(color: string | null | undefined): string | null {
+    if (color == null) return null;
+    if (!COLOR.test(color)) throw new BadUserInputError(`color "${color.slice(0, 20)}" must look like #rrggbb`, 'color');
+    return color.toLowerCase();
+  }
+}

@@ -1,0 +1,92 @@
+// One base error class; each subclass sets the extensions.code clients branch on.
+import { GraphQLError, GraphQLFormattedError } from 'graphql';
+import { unwrapResolverError } from '@apollo/server/errors';
+
+export class AppError extends GraphQLError {
+  constructor(message: string, code: string, extra: Record<string, unknown> = {}) {
+    super(message, { extensions: { code, ...extra } });
+  }
+}
+
+export class BadUserInputError extends AppError {
+  constructor(message: string, field?: string) {
+    super(message, 'BAD_USER_INPUT', field ? { field } : {});
+  }
+}
+export class NotFoundError extends AppError {
+  constructor(message: string) {
+    super(message, 'NOT_FOUND');
+  }
+}
+export class ConflictError extends AppError {
+  constructor(message: string) {
+    super(message, 'CONFLICT');
+  }
+}
+export class ForbiddenError extends AppError {
+  constructor(message: string) {
+    super(message, 'FORBIDDEN');
+  }
+}
+export class UnauthenticatedError extends AppError {
+  constructor(message: string) {
+    // Apollo turns extensions.http into the response status and strips it from the body.
+    super(message, 'UNAUTHENTICATED', { http: { status: 401 } });
+  }
+}
+export class ServiceUnavailableError extends AppError {
+  constructor(message: string) {
+    super(message, 'SERVICE_UNAVAILABLE', { http: { status: 503 } });
+  }
+}
+
+/** SQLSTATE classes that mean "the database is not there right now" rather than a bug. */
+const UNAVAILABLE_CODES = new Set(['57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006', '53300']);
+const UNAVAILABLE_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH']);
+
+/** Translates driver errors in one place; anything left is a bug and returns undefined. */
+export function translateDatabaseError(err: unknown): AppError | undefined {
+  if (err instanceof AppError) return err;
+  const e = err as { code?: string; message?: string; driverError?: { code?: string } };
+  const code = e?.driverError?.code ?? e?.code;
+  if (code === '23505') return new ConflictError('a row with the same unique key already exists');
+  if (code === '40001' || code === '40P01') return new ConflictError('concurrent update, please retry');
+  if ((code && (UNAVAILABLE_CODES.has(code) || UNAVAILABLE_ERRNO.has(code))) ||
+      /Connection terminated|connection timeout|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(e?.message ?? '')) {
+    return new ServiceUnavailableError('the database is unavailable, please retry shortly');
+  }
+  return undefined;
+}
+
+/** Codes produced by graphql-js and Apollo for requests that are malformed, kept as they are. */
+const CLIENT_CODES = new Set([
+  'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE', 'BAD_REQUEST',
+]);
+
+export function createFormatError(log: (err: unknown, formatted: GraphQLFormattedError) => void) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    const appError = translateDatabaseError(original) ?? findAppError(error);
+    if (appError) {
+      const { http: _http, ...extensions } = appError.extensions;
+      return { message: appError.message, locations: formatted.locations, path: formatted.path, extensions };
+    }
+    const code = formatted.extensions?.code as string | undefined;
+    if (code && CLIENT_CODES.has(code)) {
+      return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: { code } };
+    }
+    log(original, formatted);
+    return { message: 'internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+  };
+}
+
+/** Our errors thrown from scalar parsing arrive wrapped in a validation error; find them. */
+function findAppError(error: unknown): AppError | undefined {
+  let current = error as { originalError?: unknown } | undefined;
+  for (let i = 0; current && i < 5; i++) {
+    if (current instanceof AppError) return current;
+    current = current.originalError as { originalError?: unknown } | undefined;
+  }
+  return undefined;
+}

@@ -1,0 +1,182 @@
+// Relay connections: shared GraphQL shapes, argument validation and opaque keyset cursors.
+import { ArgsType, ClassType, Field, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { BadUserInputError } from './errors';
+import { DateTimeScalar, StringPredicateScalar } from './scalars';
+import type { Predicate } from './scalars/string-predicate';
+
+export enum SortDirection {
+  ASC = 'ASC',
+  DESC = 'DESC',
+}
+registerEnumType(SortDirection, { name: 'SortDirection' });
+
+export enum ListOrderField {
+  CREATED_AT = 'CREATED_AT',
+  NAME = 'NAME',
+}
+registerEnumType(ListOrderField, { name: 'ListOrderField' });
+
+@InputType()
+export class ListOrder {
+  @Field(() => ListOrderField, { defaultValue: ListOrderField.CREATED_AT })
+  field: ListOrderField;
+
+  @Field(() => SortDirection, { defaultValue: SortDirection.DESC })
+  direction: SortDirection;
+}
+
+const WITHOUT_TAGS_DESCRIPTION = 'Entities none of whose tags matches any entry, e.g. ["startswith:environment-"] finds the ones with no environment tag.';
+
+@InputType({ description: 'Filter for lists of entities that carry no tags (projects, tags, stacks).' })
+export class NameFilter {
+  @Field(() => StringPredicateScalar, { nullable: true })
+  name?: Predicate;
+
+  @Field(() => DateTimeScalar, { nullable: true })
+  createdAfter?: Date;
+
+  @Field(() => DateTimeScalar, { nullable: true })
+  createdBefore?: Date;
+}
+
+@InputType({
+  description: 'Filter shared by every list. `tags`: each entry is a StringPredicate on tag names and ALL entries must be matched by some tag of the entity (AND), e.g. ["random-forest", "startswith:accuracy-9"].',
+})
+export class ListFilter extends NameFilter {
+  @Field(() => [StringPredicateScalar], { nullable: true })
+  tags?: Predicate[];
+
+  @Field(() => [StringPredicateScalar], { nullable: true, description: WITHOUT_TAGS_DESCRIPTION })
+  withoutTags?: Predicate[];
+}
+
+@ObjectType()
+export class PageInfo {
+  @Field()
+  hasNextPage: boolean;
+
+  @Field()
+  hasPreviousPage: boolean;
+
+  @Field(() => String, { nullable: true })
+  startCursor: string | null;
+
+  @Field(() => String, { nullable: true })
+  endCursor: string | null;
+}
+
+@ArgsType()
+export class PageArgs {
+  @Field(() => Int, { nullable: true })
+  first?: number;
+
+  @Field(() => String, { nullable: true })
+  after?: string;
+
+  @Field(() => ListOrder, { nullable: true })
+  orderBy?: ListOrder;
+}
+
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 100;
+
+export interface Cursor {
+  field: ListOrderField;
+  sort: string;
+  id: string;
+}
+
+export function encodeCursor(field: ListOrderField, sort: string, id: string): string {
+  return Buffer.from(JSON.stringify([field === ListOrderField.NAME ? 'n' : 'c', sort, id])).toString('base64url');
+}
+
+export function decodeCursor(cursor: string, field: ListOrderField): Cursor {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    parsed = undefined;
+  }
+  const ok = Array.isArray(parsed) && parsed.length === 3 && parsed.every((p) => typeof p === 'string') &&
+    /^[0-9a-f-]{36}$/.test(parsed[2]);
+  if (!ok) throw new BadUserInputError(`after: "${cursor.slice(0, 60)}" is not a valid cursor`, 'after');
+  const [f, sort, id] = parsed as string[];
+  const cursorField = f === 'n' ? ListOrderField.NAME : ListOrderField.CREATED_AT;
+  if (cursorField !== field) throw new BadUserInputError('after: the cursor belongs to a list in another order', 'after');
+  return { field, sort, id };
+}
+
+export interface PageRequest {
+  first: number;
+  after?: Cursor;
+  field: ListOrderField;
+  direction: SortDirection;
+}
+
+export function pageRequest(args: PageArgs): PageRequest {
+  const first = args.first ?? DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE_SIZE) {
+    throw new BadUserInputError(`first must be between 0 and ${MAX_PAGE_SIZE}, got ${first}`, 'first');
+  }
+  const field = args.orderBy?.field ?? ListOrderField.CREATED_AT;
+  const direction = args.orderBy?.direction ?? SortDirection.DESC;
+  return { first, field, direction, after: args.after ? decodeCursor(args.after, field) : undefined };
+}
+
+export interface Edge<T> {
+  cursor: string;
+  node: T;
+}
+
+export interface Connection<T> {
+  edges: Edge<T>[];
+  nodes: T[];
+  pageInfo: PageInfo;
+  readonly totalCount: Promise<number> | number;
+}
+
+/** Declares `<Name>Connection` and `<Name>Edge` for a node type. */
+export function connectionType<T extends object>(name: string, nodeType: ClassType<T>, description?: string) {
+  @ObjectType(`${name}Edge`)
+  class EdgeType {
+    @Field()
+    cursor: string;
+
+    @Field(() => nodeType)
+    node: T;
+  }
+
+  @ObjectType(`${name}Connection`, { description })
+  class ConnectionType {
+    @Field(() => [EdgeType])
+    edges: EdgeType[];
+
+    @Field(() => [nodeType])
+    nodes: T[];
+
+    @Field(() => PageInfo)
+    pageInfo: PageInfo;
+
+    // Computed only when a client selects it: the connection carries a getter that counts.
+    @Field(() => Int)
+    totalCount: number;
+  }
+  return ConnectionType as ClassType<Connection<T>>;
+}
+
+@ArgsType()
+export class ListArgs extends PageArgs {
+  @Field(() => ListFilter, { nullable: true })
+  filter?: ListFilter;
+}
+
+@ArgsType()
+export class NameListArgs extends PageArgs {
+  @Field(() => NameFilter, { nullable: true })
+  filter?: NameFilter;
+}
+
+/** A connection field's arguments as a list query: the filter, and a validated page request. */
+export function listQuery<F>(args: PageArgs & { filter?: F }): { filter?: F; page: PageRequest } {
+  return { filter: args.filter, page: pageRequest(args) };
+}

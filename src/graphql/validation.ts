@@ -1,0 +1,38 @@
+// Input rules shared by every area; each failure is a BAD_USER_INPUT naming the field.
+import { BadUserInputError } from './errors';
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
+export const MAX_NAME_LENGTH = 255;
+export const MAX_METADATA_BYTES = 1024 * 1024;
+export const MAX_TEXT_LENGTH = 10_000;
+
+export function validateName(value: string, field: string): string {
+  if (typeof value !== 'string' || value.length === 0) throw new BadUserInputError(`${field} must not be empty`, field);
+  if (value.length > MAX_NAME_LENGTH) throw new BadUserInputError(`${field} is longer than ${MAX_NAME_LENGTH} characters`, field);
+  if (!NAME.test(value)) {
+    throw new BadUserInputError(`${field} "${value}" may only hold letters, digits and _ . : - and must start with a letter or digit`, field);
+  }
+  return value;
+}
+
+export function validateText(value: string | null | undefined, field: string, max = MAX_TEXT_LENGTH): string | null {
+  if (value === undefined || value === null) return null;
+  if (value.length > max) throw new BadUserInputError(`${field} is longer than ${max} characters`, field);
+  return value;
+}
+
+/** JSON metadata must be an object and under 1 MB once serialised. */
+export function validateMetadata(value: unknown, field = 'metadata'): Record<string, unknown> {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) throw new BadUserInputError(`${field} must be a JSON object`, field);
+  if (Buffer.byteLength(JSON.stringify(value)) >= MAX_METADATA_BYTES) {
+    throw new BadUserInputError(`${field} must be smaller than 1 MB`, field);
+  }
+  return value as Record<string, unknown>;
+}
+
+export function validateDate(value: Date | null | undefined, field: string): Date | null {
+  if (value === undefined || value === null) return null;
+  if (!(value instanceof Date) || Number.isNaN(value.getTime())) throw new BadUserInputError(`${field} is not a valid date`, field);
+  return value;
+}

@@ -1,0 +1,44 @@
+// Start-up: config → database → server; shutdown in reverse order.
+import 'reflect-metadata';
+import { closeApp, createApp } from './app';
+import { ConfigError, loadConfig } from './config';
+import { createLogger } from './logger';
+import { startHttpServer } from './server';
+
+async function main() {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`configuration error: ${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const log = createLogger(config.logLevel);
+  if (config.auth === 'off') log.warn('AUTH=off: every request acts as the anonymous ADMIN; set AUTH=required to demand api keys');
+  const app = await createApp(config, log);
+  const http = await startHttpServer(app, config.port, config.host);
+  log.info({ url: http.url, auth: config.auth, database: config.databaseUrl ? 'DATABASE_URL' : 'embedded' }, `listening on ${http.url}`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 15_000);
+    force.unref();
+    await http.close();
+    await closeApp(app);
+    log.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((err) => {
+  console.error('failed to start:', err);
+  process.exit(1);
+});

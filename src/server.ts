@@ -1,0 +1,204 @@
+// HTTP: GraphQL on /graphql (and /), health endpoints; no domain code here.
+import http from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { ApolloServer, HeaderMap } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import type { App } from './app';
+import type { Context } from './graphql/context';
+import { createFormatError } from './graphql/errors';
+import { createLoaders } from './graphql/loaders';
+import { requestScope, RequestScope } from './db/request-scope';
+import { MIGRATIONS } from './db/data-source';
+
+export interface HttpServer {
+  server: http.Server;
+  url: string;
+  close(): Promise<void>;
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+const errorBody = (message: string, code: string) => ({ errors: [{ message, extensions: { code } }] });
+
+class BodyTooLarge extends Error {}
+
+function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    if (declared > limit) {
+      reject(new BodyTooLarge());
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        reject(new BodyTooLarge());
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+export async function startHttpServer(app: App, port: number, host: string): Promise<HttpServer> {
+  const { config, log } = app;
+  const apollo = new ApolloServer<Context>({
+    schema: app.schema,
+    introspection: config.introspection,
+    includeStacktraceInErrorResponses: false,
+    allowBatchedHttpRequests: false,
+    csrfPrevention: true,
+    formatError: createFormatError((err, formatted) => {
+      log.error({ err, path: formatted.path, requestId: requestScope.getStore() && (requestScope.getStore() as RequestScope & { requestId?: string }).requestId }, 'unexpected error');
+    }),
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      {
+        async requestDidStart() {
+          return {
+            async willSendResponse({ request, response, errors }) {
+              const scope = requestScope.getStore();
+              if (!scope) return;
+              scope.operationName = request.operationName ?? null;
+              const body = response.body.kind === 'single' ? response.body.singleResult : undefined;
+              for (const e of body?.errors ?? errors ?? []) scope.errorCodes.push(String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR'));
+            },
+          };
+        },
+      },
+    ],
+  });
+  await apollo.start();
+
+  const corsHeaders = (req: http.IncomingMessage): Record<string, string> => {
+    const origin = req.headers.origin;
+    if (!origin || !config.corsOrigins) return {};
+    if (!config.corsOrigins.includes('*') && !config.corsOrigins.includes(origin)) return {};
+    return {
+      'access-control-allow-origin': origin,
+      'access-control-allow-headers': 'authorization, content-type, apollo-require-preflight',
+      'access-control-allow-methods': 'GET, POST, OPTIONS',
+      vary: 'Origin',
+    };
+  };
+
+  async function graphql(req: http.IncomingMessage, res: http.ServerResponse, url: URL) {
+    const requestId = randomUUID();
+    const started = process.hrtime.bigint();
+    const scope: RequestScope & { requestId: string } = { sqlStatements: 0, errorCodes: [], requestId };
+    const cors = corsHeaders(req);
+    let status = 200;
+    await requestScope.run(scope, async () => {
+      let body: unknown;
+      if (req.method === 'POST') {
+        let text: string;
+        try {
+          text = await readBody(req, config.bodyLimitBytes);
+        } catch (err) {
+          status = err instanceof BodyTooLarge ? 413 : 400;
+          sendJson(res, status, errorBody(status === 413 ? `request body is larger than ${config.bodyLimitBytes} bytes` : 'could not read the request body', 'BAD_REQUEST'), { connection: 'close', ...cors });
+          return;
+        }
+        const type = String(req.headers['content-type'] ?? '');
+        if (type.startsWith('application/json') || type.startsWith('application/graphql-response+json')) {
+          try {
+            body = JSON.parse(text);
+          } catch {
+            status = 400;
+            sendJson(res, status, errorBody('request body is not valid JSON', 'BAD_REQUEST'), cors);
+            return;
+          }
+        } else {
+          body = text;
+        }
+      }
+      const headers = new HeaderMap();
+      for (const [key, value] of Object.entries(req.headers)) {
+        if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+      }
+      const result = await apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
+        context: async () => ({
+          principal: await app.services.auth.authenticate(req.headers.authorization),
+          loaders: createLoaders(app.db),
+          services: app.services,
+          requestId,
+        }),
+      });
+      status = result.status ?? 200;
+      const out: Record<string, string> = { ...cors, 'x-request-id': requestId, 'x-sql-statements': String(scope.sqlStatements) };
+      for (const [key, value] of result.headers) out[key] = value;
+      if (result.body.kind === 'complete') {
+        res.writeHead(status, { ...out, 'content-length': Buffer.byteLength(result.body.string) });
+        res.end(result.body.string);
+      } else {
+        res.writeHead(status, out);
+        for await (const chunk of result.body.asyncIterator) res.write(chunk);
+        res.end();
+      }
+    });
+    const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+    const line = { requestId, operation: scope.operationName ?? null, status, durationMs: Math.round(durationMs * 100) / 100, sqlStatements: scope.sqlStatements, errors: scope.errorCodes };
+    if (durationMs >= config.slowOperationMs) log.warn(line, 'slow operation');
+    else log.info(line, 'request');
+  }
+
+  async function ready(res: http.ServerResponse) {
+    try {
+      const rows: { name: string }[] = await app.db.query('SELECT name FROM migrations');
+      const applied = new Set(rows.map((r) => r.name));
+      const pending = MIGRATIONS.map((m) => m.name).filter((n) => !applied.has(n));
+      if (pending.length) return sendJson(res, 503, { status: 'migrations pending', pending });
+      sendJson(res, 200, { status: 'ready' });
+    } catch {
+      sendJson(res, 503, { status: 'database unavailable' });
+    }
+  }
+
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const handle = async () => {
+      if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
+      if (url.pathname === '/readyz') return ready(res);
+      if (url.pathname !== '/graphql' && url.pathname !== '/') return sendJson(res, 404, errorBody(`no route for ${url.pathname}`, 'NOT_FOUND'));
+      if (req.method === 'OPTIONS') {
+        res.writeHead(204, corsHeaders(req));
+        return res.end();
+      }
+      return graphql(req, res, url);
+    };
+    handle().catch((err) => {
+      log.error({ err }, 'request failed');
+      if (!res.headersSent) sendJson(res, 500, errorBody('internal server error', 'INTERNAL_SERVER_ERROR'));
+      else res.destroy();
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address() as import('node:net').AddressInfo;
+  const url = `http://${host === '0.0.0.0' || host === '::' ? 'localhost' : host}:${address.port}/graphql`;
+  return {
+    server,
+    url,
+    // Stop taking connections, let in-flight requests finish, then stop Apollo.
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await apollo.stop();
+    },
+  };
+}
