@@ -6,6 +6,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import type { App } from './app';
 import type { Context } from './graphql/context';
 import { createFormatError } from './graphql/errors';
+import { costPlugin, limitRules } from './graphql/limits';
 import { createLoaders } from './graphql/loaders';
 import { requestScope, RequestScope } from './db/request-scope';
 import { MIGRATIONS } from './db/data-source';
@@ -57,11 +58,13 @@ export async function startHttpServer(app: App, port: number, host: string): Pro
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,
     csrfPrevention: true,
+    validationRules: limitRules(config),
     formatError: createFormatError((err, formatted) => {
       log.error({ err, path: formatted.path, requestId: requestScope.getStore() && (requestScope.getStore() as RequestScope & { requestId?: string }).requestId }, 'unexpected error');
     }),
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
+      costPlugin(app.schema, config.maxCost),
       {
         async requestDidStart() {
           return {
