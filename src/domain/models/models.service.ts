@@ -186,9 +186,11 @@ export class ModelsService {
         if (demoted.length && !input.force) {
           throw new ConflictError(`version ${demoted[0].number} of this model holds ${input.stage}; pass force: true to archive it`);
         }
+        const archived: ModelVersion[] = [];
         for (const holder of demoted) {
-          await this.changeStage(tx, ctx, holder, ModelStage.ARCHIVED, `replaced in ${input.stage} by version ${version.number}`);
+          archived.push(await this.changeStage(tx, ctx, holder, ModelStage.ARCHIVED, `replaced in ${input.stage} by version ${version.number}`));
         }
+        demoted = archived;
       }
       return { modelVersion: await this.changeStage(tx, ctx, version, input.stage, reason), demoted };
     });
