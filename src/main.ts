@@ -32,7 +32,7 @@ async function main() {
     await http.close();
     await closeApp(app);
     log.info('stopped');
-    process.exit(0);
+    log.flush(() => process.exit(0));
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
