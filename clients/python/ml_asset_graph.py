@@ -1,0 +1,585 @@
+"""A small, dependency-free Python client for the ml-asset-graph GraphQL API.
+
+Copy this one file next to your notebook and::
+
+    from ml_asset_graph import Client
+    mag = Client()                       # MAG_URL / MAG_API_KEY from the environment
+    mv = mag.get_model_version("fraud-detection", "fraud-classifier", "production")
+
+Every helper returns plain dicts shaped like the GraphQL response (camelCase keys).
+Errors are raised as :class:`GraphQLError` subclasses chosen by ``extensions.code``;
+network or protocol failures as :class:`TransportError`.
+Standard library only (urllib + json); Python 3.8+.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import socket
+import urllib.error
+import urllib.request
+from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Union
+
+__all__ = [
+    "Client", "MagError", "TransportError", "GraphQLError", "NotFound", "Conflict",
+    "BadUserInput", "Forbidden", "Unauthenticated", "InvalidQuery", "ServerError",
+    "DEFAULT_URL",
+]
+__version__ = "0.1.0"
+
+DEFAULT_URL = "http://localhost:4000/graphql"
+
+TagSpec = Union[str, Mapping[str, Any]]
+JSONDict = Dict[str, Any]
+
+
+# --------------------------------------------------------------------------- errors
+
+
+class MagError(Exception):
+    """Base class of every error this client raises."""
+
+
+class TransportError(MagError):
+    """The server could not be reached or did not answer with GraphQL JSON."""
+
+    def __init__(self, message: str, status: Optional[int] = None, body: Optional[str] = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.body = body
+
+
+class GraphQLError(MagError):
+    """A GraphQL error: ``code`` is its ``extensions.code``; ``errors`` holds every error of the response."""
+
+    def __init__(self, message: str, code: Optional[str] = None, path: Optional[List[Union[str, int]]] = None,
+                 extensions: Optional[JSONDict] = None, errors: Optional[List[JSONDict]] = None,
+                 data: Any = None) -> None:
+        super().__init__(f"[{code}] {message}" if code else message)
+        self.message = message
+        self.code = code
+        self.path = path
+        self.extensions = extensions or {}
+        self.errors = errors or []
+        self.data = data
+
+    @property
+    def field(self) -> Optional[str]:
+        """The input field the server blamed (``extensions.field``), if any."""
+        return self.extensions.get("field")
+
+
+class NotFound(GraphQLError):
+    """NOT_FOUND, or a lookup helper that found nothing."""
+
+
+class Conflict(GraphQLError):
+    """CONFLICT: a taken name, a stage held by another version, a tag in use, …"""
+
+
+class BadUserInput(GraphQLError):
+    """BAD_USER_INPUT: an argument the server refused."""
+
+
+class Forbidden(GraphQLError):
+    """FORBIDDEN: the api key's role or projects do not allow this."""
+
+
+class Unauthenticated(GraphQLError):
+    """UNAUTHENTICATED: missing, unknown or revoked api key."""
+
+
+class InvalidQuery(GraphQLError):
+    """GRAPHQL_PARSE_FAILED / GRAPHQL_VALIDATION_FAILED / BAD_REQUEST: the document itself is wrong."""
+
+
+class ServerError(GraphQLError):
+    """INTERNAL_SERVER_ERROR / SERVICE_UNAVAILABLE."""
+
+
+_ERROR_CLASSES = {
+    "NOT_FOUND": NotFound,
+    "CONFLICT": Conflict,
+    "BAD_USER_INPUT": BadUserInput,
+    "FORBIDDEN": Forbidden,
+    "UNAUTHENTICATED": Unauthenticated,
+    "GRAPHQL_PARSE_FAILED": InvalidQuery,
+    "GRAPHQL_VALIDATION_FAILED": InvalidQuery,
+    "BAD_REQUEST": InvalidQuery,
+    "INTERNAL_SERVER_ERROR": ServerError,
+    "SERVICE_UNAVAILABLE": ServerError,
+}
+
+
+def _error_from(errors: List[JSONDict], data: Any = None) -> GraphQLError:
+    first = errors[0] if errors and isinstance(errors[0], dict) else {}
+    ext = first.get("extensions") or {}
+    code = ext.get("code")
+    cls = _ERROR_CLASSES.get(code or "", GraphQLError)
+    return cls(str(first.get("message", "unknown error")), code=code, path=first.get("path"),
+               extensions=ext, errors=errors, data=data)
+
+
+# --------------------------------------------------------------------------- documents
+
+_TAG = "name exclusive color"
+_AV = f"""id version type uri dataType metadata createdAt
+  artifact {{ id name }} tags {{ {_TAG} }}
+  producedBy {{ id name run {{ id name }} }}"""
+_MV = f"""id number name stage description metadata createdAt
+  model {{ id name }} tags {{ {_TAG} }}"""
+_MV_FULL = f"""{_MV}
+  artifacts {{ kind name artifactVersion {{ {_AV} }} }}
+  runs {{ id name status pipeline {{ name }} }}"""
+_MODEL = f"""id name description license createdAt tags {{ {_TAG} }}
+  latestVersion {{ id number name stage }}"""
+_RUN = f"""id name status config metadata startedAt endedAt createdAt
+  pipeline {{ id name }} tags {{ {_TAG} }} stack {{ name }}
+  modelVersion {{ id number name stage model {{ name }} }}"""
+_STEP = f"""id name status metadata startedAt endedAt createdAt run {{ id name }}
+  inputs {{ name artifactVersion {{ id version artifact {{ name }} }} }}
+  outputs {{ name artifactVersion {{ {_AV} }} }}"""
+_PROJECT = "id name displayName description createdAt"
+_PAGE = "pageInfo { hasNextPage endCursor } totalCount"
+_LINEAGE = """roots truncated
+  nodes {
+    __typename
+    ... on ArtifactVersion { id version type uri artifact { name } }
+    ... on StepRun { id name status run { id name } }
+  }
+  edges { source target kind name }"""
+
+_STAGES = ("NONE", "STAGING", "PRODUCTION", "ARCHIVED")
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _tag_inputs(tags: Union[None, TagSpec, Iterable[TagSpec]]) -> Optional[List[JSONDict]]:
+    """Turns "name", {"name":…, "exclusive":…, "cascade":…} or a list of them into TagInput dicts."""
+    if tags is None:
+        return None
+    if isinstance(tags, (str, Mapping)):
+        tags = [tags]
+    out: List[JSONDict] = []
+    for t in tags:
+        if isinstance(t, str):
+            out.append({"name": t})
+        elif isinstance(t, Mapping):
+            if "name" not in t:
+                raise ValueError(f"a tag dict needs a 'name': {t!r}")
+            unknown = set(t) - {"name", "exclusive", "cascade"}
+            if unknown:
+                raise ValueError(f"unknown tag keys {sorted(unknown)}: use name, exclusive, cascade")
+            out.append({k: v for k, v in t.items() if v is not None})
+        else:
+            raise TypeError(f"a tag is a name or a dict, got {type(t).__name__}")
+    return out
+
+
+def _tag_names(tags: Union[TagSpec, Iterable[TagSpec]]) -> List[str]:
+    return [t["name"] for t in (_tag_inputs(tags) or [])]
+
+
+def _enum(value: str, allowed: Sequence[str], what: str) -> str:
+    v = str(value).upper()
+    if v not in allowed:
+        raise ValueError(f"{what} must be one of {', '.join(allowed)}, got {value!r}")
+    return v
+
+
+def _time(value: Union[None, str, _dt.datetime]) -> Optional[str]:
+    if value is None or isinstance(value, str):
+        return value
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=_dt.timezone.utc)
+    return value.isoformat()
+
+
+def _compact(d: Mapping[str, Any]) -> JSONDict:
+    return {k: v for k, v in d.items() if v is not None}
+
+
+def _strs(value: Union[None, str, Iterable[str]]) -> Optional[List[str]]:
+    if value is None:
+        return None
+    return [value] if isinstance(value, str) else list(value)
+
+
+_OUTPUT_KEYS = {"data_type": "dataType", "link_to_model_as": "linkToModelAs"}
+
+
+# --------------------------------------------------------------------------- client
+
+
+class Client:
+    """A connection to one ml-asset-graph server.
+
+    ``url`` defaults to env ``MAG_URL`` then ``http://localhost:4000/graphql``; ``api_key`` to env
+    ``MAG_API_KEY`` (sent as ``Authorization: Bearer <key>``).
+    """
+
+    def __init__(self, url: Optional[str] = None, api_key: Optional[str] = None, timeout: float = 30) -> None:
+        self.url = url or os.environ.get("MAG_URL") or DEFAULT_URL
+        self.api_key = api_key if api_key is not None else (os.environ.get("MAG_API_KEY") or None)
+        self.timeout = timeout
+
+    def __repr__(self) -> str:
+        return f"Client(url={self.url!r}, api_key={'***' if self.api_key else None})"
+
+    # ----------------------------------------------------------------- raw
+
+    def query(self, document: str, variables: Optional[Mapping[str, Any]] = None) -> JSONDict:
+        """Runs a GraphQL document and returns its ``data``; raises on any error."""
+        payload = {"query": document, "variables": dict(variables) if variables else {}}
+        body = json.dumps(payload, default=_json_default).encode("utf-8")
+        headers = {"content-type": "application/json", "accept": "application/json"}
+        if self.api_key:
+            headers["authorization"] = f"Bearer {self.api_key}"
+        request = urllib.request.Request(self.url, data=body, headers=headers, method="POST")
+        status: Optional[int]
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                status, text = response.status, response.read().decode("utf-8", "replace")
+        except urllib.error.HTTPError as err:  # 4xx/5xx may still carry a GraphQL body
+            status, text = err.code, err.read().decode("utf-8", "replace")
+        except urllib.error.URLError as err:
+            raise TransportError(f"cannot reach {self.url}: {err.reason}") from err
+        except (socket.timeout, TimeoutError) as err:
+            raise TransportError(f"no answer from {self.url} within {self.timeout}s") from err
+        except OSError as err:
+            raise TransportError(f"connection to {self.url} failed: {err}") from err
+        try:
+            result = json.loads(text)
+        except ValueError:
+            raise TransportError(f"{self.url} answered HTTP {status} with a body that is not JSON: {text[:200]!r}",
+                                 status=status, body=text) from None
+        if not isinstance(result, dict) or ("data" not in result and "errors" not in result):
+            raise TransportError(f"{self.url} answered HTTP {status} with JSON that is not a GraphQL response",
+                                 status=status, body=text)
+        if result.get("errors"):
+            raise _error_from(result["errors"], result.get("data"))
+        if result.get("data") is None:
+            raise TransportError(f"{self.url} answered HTTP {status} without data or errors", status=status, body=text)
+        return result["data"]
+
+    def _paginate(self, document: str, variables: Mapping[str, Any], path: Sequence[str],
+                  page_size: int, limit: Optional[int]) -> Iterator[JSONDict]:
+        """Follows pageInfo.endCursor of the connection found at ``path`` in the data."""
+        if not 1 <= page_size <= 100:
+            raise ValueError("page_size must be between 1 and 100")
+        after: Optional[str] = None
+        yielded = 0
+        while True:
+            data: Any = self.query(document, {**variables, "first": page_size, "after": after})
+            for key in path:
+                data = data[key] if data is not None else None
+            if data is None:  # e.g. project(name:) is null
+                raise NotFound(f"{path[0]} {variables.get('p', '')!r} not found".replace(" ''", ""), code="NOT_FOUND")
+            for node in data["nodes"]:
+                if limit is not None and yielded >= limit:
+                    return
+                yield node
+                yielded += 1
+            info = data["pageInfo"]
+            if not info["hasNextPage"] or not info.get("endCursor"):
+                return
+            after = info["endCursor"]
+
+    # ----------------------------------------------------------------- reads
+
+    def viewer(self) -> JSONDict:
+        """Who the server thinks we are: ``{name, role, projects}``."""
+        return self.query("{ viewer { name role projects } }")["viewer"]
+
+    def node(self, id: str) -> Optional[JSONDict]:
+        """Resolves any global id to ``{__typename, id}`` (None when unknown)."""
+        return self.query("query($id: ID!) { node(id: $id) { __typename id } }", {"id": id})["node"]
+
+    def get_project(self, name: str) -> JSONDict:
+        """The project called ``name``; raises NotFound."""
+        p = self.query(f"query($n: String!) {{ project(name: $n) {{ {_PROJECT} }} }}", {"n": name})["project"]
+        if p is None:
+            raise NotFound(f'project "{name}" not found', code="NOT_FOUND")
+        return p
+
+    def get_artifact_version(self, project: str, name: str, version: str = "latest") -> JSONDict:
+        """One version of artifact ``name`` ("latest" or a version string such as "2"); raises NotFound."""
+        data = self.query(
+            f"""query($p: String!, $a: String!, $v: String!) {{
+                  artifactVersion(project: $p, artifact: $a, version: $v) {{
+                    {_AV} consumedBy {{ id name run {{ name }} }} modelVersions {{ id number name stage model {{ name }} }} }} }}""",
+            {"p": project, "a": name, "v": str(version)})
+        av = data["artifactVersion"]
+        if av is None:
+            raise NotFound(f'artifact "{name}" has no version "{version}" in project "{project}"', code="NOT_FOUND")
+        return av
+
+    def get_model(self, project: str, name: str) -> JSONDict:
+        """The model ``name`` with its tags and latest version; raises NotFound."""
+        m = self.query(f"query($p: String!, $n: String!) {{ model(project: $p, name: $n) {{ {_MODEL} }} }}",
+                       {"p": project, "n": name})["model"]
+        if m is None:
+            raise NotFound(f'model "{name}" not found in project "{project}"', code="NOT_FOUND")
+        return m
+
+    def get_model_version(self, project: str, model: str, version: Union[str, int] = "production") -> JSONDict:
+        """A model version by number, name, "latest" or stage ("production", "staging"), with its
+        linked artifacts (``artifacts``: kind, name, artifactVersion) and runs; raises NotFound."""
+        data = self.query(
+            f"""query($p: String!, $m: String!, $v: String!) {{
+                  modelVersion(project: $p, model: $m, version: $v) {{ {_MV_FULL} stageHistory {{ from to at reason actor }} }} }}""",
+            {"p": project, "m": model, "v": str(version)})
+        mv = data["modelVersion"]
+        if mv is None:
+            raise NotFound(f'model "{model}" has no version "{version}" in project "{project}"', code="NOT_FOUND")
+        return mv
+
+    def get_run(self, project: str, name: str) -> JSONDict:
+        """A pipeline run by name, with its steps; raises NotFound."""
+        r = self.query(f"""query($p: String!, $n: String!) {{ pipelineRun(project: $p, name: $n) {{
+                             {_RUN} steps {{ {_STEP} }} }} }}""", {"p": project, "n": name})["pipelineRun"]
+        if r is None:
+            raise NotFound(f'run "{name}" not found in project "{project}"', code="NOT_FOUND")
+        return r
+
+    def list_models(self, project: str, tags: Union[None, str, Iterable[str]] = None, *,
+                    name: Optional[str] = None, without_tags: Union[None, str, Iterable[str]] = None,
+                    order_by: str = "CREATED_AT", direction: str = "DESC",
+                    page_size: int = 50, limit: Optional[int] = None) -> Iterator[JSONDict]:
+        """Iterates over the project's models, fetching pages as needed.
+
+        ``tags``: StringPredicates that must ALL be matched by some tag ("startswith:accuracy-9");
+        ``without_tags``: none of the model's tags may match; ``name``: a StringPredicate.
+        """
+        doc = f"""query($p: String!, $f: ListFilter, $o: ListOrder, $first: Int, $after: String) {{
+                    project(name: $p) {{ models(filter: $f, orderBy: $o, first: $first, after: $after) {{
+                      nodes {{ {_MODEL} }} {_PAGE} }} }} }}"""
+        variables = {"p": project, "f": _compact({"name": name, "tags": _strs(tags), "withoutTags": _strs(without_tags)}),
+                     "o": {"field": order_by.upper(), "direction": direction.upper()}}
+        return self._paginate(doc, variables, ("project", "models"), page_size, limit)
+
+    def list_model_versions(self, project: str, model: Optional[str] = None, *,
+                            stage: Optional[str] = None, tags: Union[None, str, Iterable[str]] = None,
+                            order_by: str = "CREATED_AT", direction: str = "DESC",
+                            page_size: int = 50, limit: Optional[int] = None) -> Iterator[JSONDict]:
+        """Iterates over model versions of the project (``model`` is a StringPredicate on the model's name)."""
+        doc = f"""query($p: String!, $f: ModelVersionFilter, $o: ListOrder, $first: Int, $after: String) {{
+                    project(name: $p) {{ modelVersions(filter: $f, orderBy: $o, first: $first, after: $after) {{
+                      nodes {{ {_MV} }} {_PAGE} }} }} }}"""
+        f = _compact({"model": model, "tags": _strs(tags),
+                      "stage": _enum(stage, _STAGES, "stage") if stage else None})
+        variables = {"p": project, "f": f, "o": {"field": order_by.upper(), "direction": direction.upper()}}
+        return self._paginate(doc, variables, ("project", "modelVersions"), page_size, limit)
+
+    def list_artifact_versions(self, project: str, artifact: Optional[str] = None, *,
+                               tags: Union[None, str, Iterable[str]] = None, type: Optional[str] = None,
+                               order_by: str = "CREATED_AT", direction: str = "DESC",
+                               page_size: int = 50, limit: Optional[int] = None) -> Iterator[JSONDict]:
+        """Iterates over artifact versions (``artifact`` is a StringPredicate on the artifact's name)."""
+        doc = f"""query($p: String!, $f: ArtifactVersionFilter, $o: ListOrder, $first: Int, $after: String) {{
+                    project(name: $p) {{ artifactVersions(filter: $f, orderBy: $o, first: $first, after: $after) {{
+                      nodes {{ {_AV} }} {_PAGE} }} }} }}"""
+        f = _compact({"artifact": artifact, "tags": _strs(tags), "type": type.upper() if type else None})
+        variables = {"p": project, "f": f, "o": {"field": order_by.upper(), "direction": direction.upper()}}
+        return self._paginate(doc, variables, ("project", "artifactVersions"), page_size, limit)
+
+    def list_runs(self, project: str, *, pipeline: Optional[str] = None, status: Optional[str] = None,
+                  tags: Union[None, str, Iterable[str]] = None, stack: Optional[str] = None,
+                  order_by: str = "CREATED_AT", direction: str = "DESC",
+                  page_size: int = 50, limit: Optional[int] = None) -> Iterator[JSONDict]:
+        """Iterates over pipeline runs of the project."""
+        doc = f"""query($p: String!, $f: RunFilter, $o: ListOrder, $first: Int, $after: String) {{
+                    project(name: $p) {{ runs(filter: $f, orderBy: $o, first: $first, after: $after) {{
+                      nodes {{ {_RUN} }} {_PAGE} }} }} }}"""
+        f = _compact({"pipeline": pipeline, "status": status.upper() if status else None,
+                      "tags": _strs(tags), "stack": stack})
+        variables = {"p": project, "f": f, "o": {"field": order_by.upper(), "direction": direction.upper()}}
+        return self._paginate(doc, variables, ("project", "runs"), page_size, limit)
+
+    def lineage(self, of: str, direction: str = "BOTH", depth: int = 10, limit: int = 1000) -> JSONDict:
+        """The lineage graph around an ArtifactVersion, StepRun, PipelineRun or ModelVersion id:
+        ``{roots, nodes, edges, truncated}``; nodes carry ``__typename``."""
+        return self.query(
+            f"""query($of: ID!, $d: LineageDirection!, $depth: Int!, $limit: Int!) {{
+                  lineage(of: $of, direction: $d, depth: $depth, limit: $limit) {{ {_LINEAGE} }} }}""",
+            {"of": of, "d": _enum(direction, ("UPSTREAM", "DOWNSTREAM", "BOTH"), "direction"),
+             "depth": depth, "limit": limit})["lineage"]
+
+    # ----------------------------------------------------------------- writes
+
+    def create_project(self, name: str, display_name: Optional[str] = None,
+                       description: Optional[str] = None) -> JSONDict:
+        """Creates a project; raises Conflict when the name is taken."""
+        return self.query(
+            f"mutation($i: CreateProjectInput!) {{ createProject(input: $i) {{ {_PROJECT} }} }}",
+            {"i": _compact({"name": name, "displayName": display_name, "description": description})})["createProject"]
+
+    def create_pipeline(self, project: str, name: str, description: Optional[str] = None,
+                        tags: Union[None, TagSpec, Iterable[TagSpec]] = None) -> JSONDict:
+        """Creates a pipeline (startRun also creates it on first use)."""
+        return self.query(
+            f"mutation($i: CreatePipelineInput!) {{ createPipeline(input: $i) {{ id name description tags {{ {_TAG} }} }} }}",
+            {"i": _compact({"project": project, "name": name, "description": description, "tags": _tag_inputs(tags)})}
+        )["createPipeline"]
+
+    def start_run(self, project: str, pipeline: str, name: Optional[str] = None, *,
+                  tags: Union[None, TagSpec, Iterable[TagSpec]] = None, config: Any = None,
+                  stack: Optional[str] = None, model: Union[None, str, Mapping[str, Any]] = None) -> JSONDict:
+        """Starts a RUNNING run. ``model``: a model name (a new version is made for the run) or
+        ``{"name":…, "version":…}`` / ``{"name":…, "createVersion": True}``."""
+        if isinstance(model, str):
+            model = {"name": model}
+        elif model is not None:
+            model = _compact({"name": model["name"], "version": None if model.get("version") is None else str(model["version"]),
+                              "createVersion": model.get("createVersion", model.get("create_version"))})
+        i = _compact({"project": project, "pipeline": pipeline, "name": name, "tags": _tag_inputs(tags),
+                      "config": config, "stack": stack, "model": model})
+        return self.query(f"mutation($i: StartRunInput!) {{ startRun(input: $i) {{ {_RUN} }} }}", {"i": i})["startRun"]
+
+    def record_step(self, run_id: str, name: str, status: str = "COMPLETED", *,
+                    inputs: Union[None, Mapping[str, str], Iterable[Mapping[str, str]]] = None,
+                    outputs: Optional[Iterable[Mapping[str, Any]]] = None, metadata: Optional[Mapping[str, Any]] = None,
+                    started_at: Union[None, str, _dt.datetime] = None,
+                    ended_at: Union[None, str, _dt.datetime] = None) -> JSONDict:
+        """Records one step of a run.
+
+        ``inputs``: ``{"input_name": artifact_version_id}``; ``outputs``: dicts with ``name`` and
+        ``artifact`` plus optional version, type, uri, data_type, tags, metadata, link_to_model_as.
+        Returns the step with its inputs and outputs (``outputs[i].artifactVersion``).
+        """
+        if isinstance(inputs, Mapping):
+            input_refs = [{"name": k, "artifactVersion": v} for k, v in inputs.items()]
+        else:
+            input_refs = [dict(x) for x in inputs] if inputs is not None else None
+        output_inputs = None
+        if outputs is not None:
+            output_inputs = []
+            for o in outputs:
+                d = {_OUTPUT_KEYS.get(k, k): v for k, v in o.items()}
+                if "tags" in d:
+                    d["tags"] = _tag_inputs(d["tags"])
+                for k in ("type", "linkToModelAs"):
+                    if d.get(k):
+                        d[k] = str(d[k]).upper()
+                if d.get("version") is not None:
+                    d["version"] = str(d["version"])
+                output_inputs.append(_compact(d))
+        i = _compact({"run": run_id, "name": name, "status": status.upper(), "inputs": input_refs,
+                      "outputs": output_inputs, "metadata": metadata,
+                      "startedAt": _time(started_at), "endedAt": _time(ended_at)})
+        return self.query(f"mutation($i: RecordStepInput!) {{ recordStep(input: $i) {{ {_STEP} }} }}", {"i": i})["recordStep"]
+
+    def finish_run(self, run_id: str, status: str = "COMPLETED") -> JSONDict:
+        """Sets a run's final status (COMPLETED, FAILED, …)."""
+        return self.query(f"mutation($r: ID!, $s: RunStatus!) {{ finishRun(run: $r, status: $s) {{ {_RUN} }} }}",
+                          {"r": run_id, "s": status.upper()})["finishRun"]
+
+    def register_artifact_version(self, project: str, artifact: str, version: Union[None, str, int] = None, *,
+                                  type: Optional[str] = None, uri: Optional[str] = None, data_type: Optional[str] = None,
+                                  tags: Union[None, TagSpec, Iterable[TagSpec]] = None,
+                                  metadata: Optional[Mapping[str, Any]] = None) -> JSONDict:
+        """Registers a version of ``artifact`` outside any run ("1", "2", … unless ``version`` is given)."""
+        i = _compact({"project": project, "artifact": artifact, "version": None if version is None else str(version),
+                      "type": type.upper() if type else None, "uri": uri, "dataType": data_type,
+                      "tags": _tag_inputs(tags), "metadata": metadata})
+        return self.query(f"mutation($i: RegisterArtifactVersionInput!) {{ registerArtifactVersion(input: $i) {{ {_AV} }} }}",
+                          {"i": i})["registerArtifactVersion"]
+
+    def create_model(self, project: str, name: str, description: Optional[str] = None, license: Optional[str] = None,
+                     tags: Union[None, TagSpec, Iterable[TagSpec]] = None) -> JSONDict:
+        """Creates a model; raises Conflict when the name is taken."""
+        i = _compact({"project": project, "name": name, "description": description, "license": license,
+                      "tags": _tag_inputs(tags)})
+        return self.query(f"mutation($i: CreateModelInput!) {{ createModel(input: $i) {{ {_MODEL} }} }}", {"i": i})["createModel"]
+
+    def create_model_version(self, project: str, model: str, name: Optional[str] = None, *,
+                             description: Optional[str] = None, tags: Union[None, TagSpec, Iterable[TagSpec]] = None,
+                             metadata: Optional[Mapping[str, Any]] = None) -> JSONDict:
+        """Creates the next version of ``model`` (the model is created on first use)."""
+        i = _compact({"project": project, "model": model, "name": name, "description": description,
+                      "tags": _tag_inputs(tags), "metadata": metadata})
+        return self.query(f"mutation($i: CreateModelVersionInput!) {{ createModelVersion(input: $i) {{ {_MV} }} }}",
+                          {"i": i})["createModelVersion"]
+
+    def link_artifact(self, model_version_id: str, artifact_version_id: str, kind: str = "DATA",
+                      name: Optional[str] = None) -> JSONDict:
+        """Links an artifact version to a model version as DATA, MODEL or DEPLOYMENT under ``name``
+        (default: the kind in lower case); returns the model version with its links."""
+        kind = _enum(kind, ("DATA", "MODEL", "DEPLOYMENT"), "kind")
+        i = {"modelVersion": model_version_id, "artifactVersion": artifact_version_id, "kind": kind,
+             "name": name or kind.lower()}
+        return self.query(f"mutation($i: LinkArtifactInput!) {{ linkArtifact(input: $i) {{ {_MV_FULL} }} }}",
+                          {"i": i})["linkArtifact"]
+
+    def promote(self, model_version_id: str, stage: str, force: bool = False, reason: Optional[str] = None) -> JSONDict:
+        """Moves a model version to ``stage``; returns ``{modelVersion, demoted}``.
+
+        Without ``force`` a stage held by another version raises Conflict (code "CONFLICT");
+        with it the holder is archived and listed in ``demoted``.
+        """
+        i = _compact({"modelVersion": model_version_id, "stage": _enum(stage, _STAGES, "stage"),
+                      "force": bool(force), "reason": reason})
+        return self.query(
+            f"""mutation($i: PromoteModelVersionInput!) {{ promoteModelVersion(input: $i) {{
+                  modelVersion {{ {_MV} stageHistory {{ from to at reason actor }} }} demoted {{ {_MV} }} }} }}""",
+            {"i": i})["promoteModelVersion"]
+
+    def add_tags(self, resource_id: str, tags: Union[TagSpec, Iterable[TagSpec]]) -> JSONDict:
+        """Tags any taggable entity. ``tags``: names, or dicts ``{"name", "exclusive", "cascade"}``.
+        Returns ``{__typename, id, tags}``."""
+        return self.query(
+            f"mutation($r: ID!, $t: [TagInput!]!) {{ addTags(resource: $r, tags: $t) {{ __typename id tags {{ {_TAG} }} }} }}",
+            {"r": resource_id, "t": _tag_inputs(tags)})["addTags"]
+
+    def remove_tags(self, resource_id: str, tags: Union[TagSpec, Iterable[TagSpec]]) -> JSONDict:
+        """Removes tags (by name) from an entity; returns ``{__typename, id, tags}``."""
+        return self.query(
+            f"mutation($r: ID!, $t: [String!]!) {{ removeTags(resource: $r, tags: $t) {{ __typename id tags {{ {_TAG} }} }} }}",
+            {"r": resource_id, "t": _tag_names(tags)})["removeTags"]
+
+    def create_tag(self, project: str, name: str, color: Optional[str] = None, exclusive: bool = False) -> JSONDict:
+        """Creates a tag explicitly (tags are otherwise created on first use)."""
+        return self.query(
+            "mutation($i: CreateTagInput!) { createTag(input: $i) { id name color exclusive usageCount } }",
+            {"i": _compact({"project": project, "name": name, "color": color, "exclusive": exclusive})})["createTag"]
+
+    def get_tag(self, project: str, name: str) -> JSONDict:
+        """A tag with its usage count; raises NotFound."""
+        t = self.query("query($p: String!, $n: String!) { tag(project: $p, name: $n) { id name color exclusive usageCount } }",
+                       {"p": project, "n": name})["tag"]
+        if t is None:
+            raise NotFound(f'tag "{name}" not found in project "{project}"', code="NOT_FOUND")
+        return t
+
+    def delete_tag(self, tag_id: str, force: bool = False) -> str:
+        """Deletes a tag; raises Conflict while it is in use unless ``force``."""
+        return self.query("mutation($id: ID!, $f: Boolean) { deleteTag(id: $id, force: $f) }",
+                          {"id": tag_id, "f": force})["deleteTag"]
+
+    def log_metadata(self, resource_id: str, metadata: Mapping[str, Any]) -> JSONDict:
+        """Merges keys into the metadata of a run, step run, artifact version or model version;
+        returns ``{__typename, id, metadata}``."""
+        return self.query(
+            """mutation($r: ID!, $m: JSON!) { logMetadata(resource: $r, metadata: $m) {
+                 __typename id
+                 ... on PipelineRun { metadata } ... on StepRun { metadata }
+                 ... on ArtifactVersion { metadata } ... on ModelVersion { metadata } } }""",
+            {"r": resource_id, "m": dict(metadata)})["logMetadata"]
+
+    def create_api_key(self, name: str, role: str = "VIEWER", projects: Optional[Iterable[str]] = None) -> JSONDict:
+        """Creates an api key (ADMIN only); returns ``{apiKey, secret}`` — the secret is shown once."""
+        i = _compact({"name": name, "role": _enum(role, ("VIEWER", "EDITOR", "ADMIN"), "role"),
+                      "projects": list(projects) if projects is not None else None})
+        return self.query("mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { apiKey { id name role projects } secret } }",
+                          {"i": i})["createApiKey"]
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (_dt.datetime, _dt.date)):
+        return value.isoformat()
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")

@@ -1,0 +1,623 @@
+"""Tests of ml_asset_graph.py against a live server.
+
+    MAG_URL=http://localhost:4000/graphql python3 -m unittest -v test_ml_asset_graph.py
+
+Each test class creates its own project with a unique name, so the suite can run against a
+server that already holds data. The server must run with AUTH=off (the default outside
+production): the tests create api keys as the anonymous ADMIN. Without a server the module is
+skipped, unless MAG_REQUIRE_SERVER=1.
+"""
+from __future__ import annotations
+
+import base64
+import http.server
+import os
+import sys
+import threading
+import unittest
+import uuid
+from typing import Any, Dict, List
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import ml_asset_graph as mag  # noqa: E402
+from ml_asset_graph import (  # noqa: E402
+    BadUserInput, Client, Conflict, Forbidden, GraphQLError, InvalidQuery, MagError, NotFound, TransportError,
+    Unauthenticated,
+)
+
+URL = os.environ.get("MAG_URL", mag.DEFAULT_URL)
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+def missing_id(type_name: str) -> str:
+    """A well-formed global id of ``type_name`` that names no row."""
+    raw = f"{type_name}:{uuid.uuid4()}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+class CountingClient(Client):
+    """Counts the requests it sends, to see pagination at work."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.calls: List[Dict[str, Any]] = []
+
+    def query(self, document: str, variables: Any = None) -> Dict[str, Any]:
+        self.calls.append(dict(variables or {}))
+        return super().query(document, variables)
+
+
+def setUpModule() -> None:
+    try:
+        Client(URL, timeout=10).viewer()
+    except MagError as err:  # pragma: no cover - an environment problem, not a test failure
+        if os.environ.get("MAG_REQUIRE_SERVER") == "1":
+            raise RuntimeError(f"no ml-asset-graph server at {URL}: {err}") from err
+        raise unittest.SkipTest(f"no ml-asset-graph server at {URL}: {err}")
+
+
+class ProjectTestCase(unittest.TestCase):
+    project: str
+    c: Client
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        cls.c = Client(URL)
+        cls.project = unique("py")
+        cls.c.create_project(cls.project, display_name="Python client tests", description=cls.__name__)
+
+
+# --------------------------------------------------------------------------- configuration & transport
+
+
+class ConfigurationTest(unittest.TestCase):
+    def test_url_and_api_key_come_from_the_environment(self) -> None:
+        saved = {k: os.environ.get(k) for k in ("MAG_URL", "MAG_API_KEY")}
+        try:
+            os.environ["MAG_URL"] = "http://example.invalid:1234/graphql"
+            os.environ["MAG_API_KEY"] = "mag_secret_from_env"
+            c = Client()
+            self.assertEqual(c.url, "http://example.invalid:1234/graphql")
+            self.assertEqual(c.api_key, "mag_secret_from_env")
+            self.assertNotIn("mag_secret_from_env", repr(c))
+            explicit = Client("http://other/graphql", api_key="k", timeout=3)
+            self.assertEqual((explicit.url, explicit.api_key, explicit.timeout), ("http://other/graphql", "k", 3))
+            del os.environ["MAG_URL"], os.environ["MAG_API_KEY"]
+            self.assertEqual(Client().url, "http://localhost:4000/graphql")
+            self.assertIsNone(Client().api_key)
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+
+    def test_tag_specs_become_tag_inputs(self) -> None:
+        self.assertEqual(mag._tag_inputs("a"), [{"name": "a"}])
+        self.assertEqual(mag._tag_inputs(["a", {"name": "b", "exclusive": True, "cascade": None}]),
+                         [{"name": "a"}, {"name": "b", "exclusive": True}])
+        with self.assertRaises(ValueError):
+            mag._tag_inputs([{"exclusive": True}])
+        with self.assertRaises(ValueError):
+            mag._tag_inputs([{"name": "x", "colour": "red"}])
+
+
+class _HtmlHandler(http.server.BaseHTTPRequestHandler):
+    def do_POST(self) -> None:  # noqa: N802
+        body = b"<html><body>502 Bad Gateway</body></html>"
+        self.send_response(502)
+        self.send_header("content-type", "text/html")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+class TransportTest(unittest.TestCase):
+    def test_connection_refused_is_a_transport_error(self) -> None:
+        with self.assertRaises(TransportError) as cm:
+            Client("http://127.0.0.1:1/graphql", timeout=5).viewer()
+        self.assertIn("cannot reach", str(cm.exception))
+        self.assertIsInstance(cm.exception, MagError)
+        self.assertNotIsInstance(cm.exception, GraphQLError)
+
+    def test_a_non_json_answer_is_a_transport_error(self) -> None:
+        server = http.server.HTTPServer(("127.0.0.1", 0), _HtmlHandler)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            with self.assertRaises(TransportError) as cm:
+                Client(f"http://127.0.0.1:{server.server_address[1]}/graphql", timeout=5).viewer()
+            self.assertEqual(cm.exception.status, 502)
+            self.assertIn("not JSON", str(cm.exception))
+            self.assertIn("Bad Gateway", cm.exception.body)
+        finally:
+            server.shutdown()
+            server.server_close()
+
+    def test_json_that_is_not_graphql_is_a_transport_error(self) -> None:
+        health = URL.rsplit("/", 1)[0] + "/healthz"
+        with self.assertRaises(TransportError):
+            Client(health).viewer()
+
+    def test_an_unknown_route_keeps_the_servers_error_code(self) -> None:
+        with self.assertRaises(NotFound) as cm:
+            Client(URL.rsplit("/", 1)[0] + "/no-such-route").viewer()
+        self.assertEqual(cm.exception.code, "NOT_FOUND")
+
+
+# --------------------------------------------------------------------------- raw queries & error codes
+
+
+class QueryAndErrorsTest(ProjectTestCase):
+    def test_raw_query_returns_data(self) -> None:
+        data = self.c.query("query($n: String!) { project(name: $n) { name displayName } }", {"n": self.project})
+        self.assertEqual(data, {"project": {"name": self.project, "displayName": "Python client tests"}})
+        self.assertEqual(self.c.viewer()["role"], "ADMIN")
+
+    def test_an_invalid_document_is_invalid_query(self) -> None:
+        with self.assertRaises(InvalidQuery) as cm:
+            self.c.query("{ noSuchField }")
+        self.assertEqual(cm.exception.code, "GRAPHQL_VALIDATION_FAILED")
+        with self.assertRaises(InvalidQuery) as cm:
+            self.c.query("{ projects { ")
+        self.assertEqual(cm.exception.code, "GRAPHQL_PARSE_FAILED")
+
+    def test_conflict_carries_code_message_and_path(self) -> None:
+        with self.assertRaises(Conflict) as cm:
+            self.c.create_project(self.project)
+        err = cm.exception
+        self.assertEqual(err.code, "CONFLICT")
+        self.assertEqual(err.path, ["createProject"])
+        self.assertIn(f'project "{self.project}" already exists', err.message)
+        self.assertEqual(len(err.errors), 1)
+
+    def test_bad_user_input_names_the_field(self) -> None:
+        with self.assertRaises(BadUserInput) as cm:
+            self.c.create_project("-bad name")
+        self.assertEqual(cm.exception.code, "BAD_USER_INPUT")
+        self.assertEqual(cm.exception.field, "name")
+        with self.assertRaises(BadUserInput) as cm:
+            self.c.finish_run("garbage-id")
+        self.assertEqual(cm.exception.field, "run")
+        with self.assertRaises(BadUserInput):
+            list(self.c.list_models(self.project, tags=["oneof:"]))
+
+    def test_not_found_for_unknown_ids_and_names(self) -> None:
+        with self.assertRaises(NotFound) as cm:
+            self.c.finish_run(missing_id("PipelineRun"))
+        self.assertEqual(cm.exception.code, "NOT_FOUND")
+        with self.assertRaises(NotFound):
+            self.c.promote(missing_id("ModelVersion"), "STAGING")
+        with self.assertRaises(NotFound):
+            self.c.get_project(unique("absent"))
+        with self.assertRaises(NotFound):
+            list(self.c.list_models(unique("absent")))
+        with self.assertRaises(NotFound):
+            self.c.add_tags(missing_id("Model"), ["x"])
+        self.assertIsNone(self.c.node(missing_id("Model")))
+
+    def test_unauthenticated_and_forbidden(self) -> None:
+        with self.assertRaises(Unauthenticated) as cm:
+            Client(URL, api_key="mag_this_key_does_not_exist").viewer()
+        self.assertEqual(cm.exception.code, "UNAUTHENTICATED")
+
+        created = self.c.create_api_key(unique("viewer"), role="VIEWER", projects=[self.project])
+        self.assertTrue(created["secret"])
+        viewer = Client(URL, api_key=created["secret"])
+        self.assertEqual(viewer.viewer(), {"name": created["apiKey"]["name"], "role": "VIEWER", "projects": [self.project]})
+        self.assertEqual(viewer.get_project(self.project)["name"], self.project)
+        with self.assertRaises(Forbidden) as cm:
+            viewer.create_model(self.project, "not-allowed")
+        self.assertEqual(cm.exception.code, "FORBIDDEN")
+
+        editor = Client(URL, api_key=self.c.create_api_key(unique("editor"), role="EDITOR", projects=[self.project])["secret"])
+        self.assertEqual(editor.create_model(self.project, unique("by-editor"))["tags"], [])
+        with self.assertRaises(Forbidden):
+            editor.create_api_key(unique("escalate"), role="ADMIN")
+
+    def test_client_side_validation(self) -> None:
+        with self.assertRaises(ValueError):
+            self.c.promote(missing_id("ModelVersion"), "prod")
+        with self.assertRaises(ValueError):
+            self.c.lineage(missing_id("ArtifactVersion"), direction="SIDEWAYS")
+        with self.assertRaises(ValueError):
+            list(self.c.list_models(self.project, page_size=500))
+
+
+# --------------------------------------------------------------------------- artifacts
+
+
+class ArtifactTest(ProjectTestCase):
+    def test_versions_number_up_and_latest_is_the_newest(self) -> None:
+        v1 = self.c.register_artifact_version(self.project, "training-data", uri="s3://b/v1", type="data",
+                                              data_type="pandas.DataFrame", metadata={"rows": 100})
+        v2 = self.c.register_artifact_version(self.project, "training-data", uri="s3://b/v2", metadata={"rows": 200})
+        self.assertEqual((v1["version"], v2["version"]), ("1", "2"))
+        self.assertEqual(v1["artifact"]["id"], v2["artifact"]["id"])
+        latest = self.c.get_artifact_version(self.project, "training-data")
+        self.assertEqual(latest["version"], "2")
+        self.assertEqual(latest["id"], v2["id"])
+        self.assertEqual(latest["uri"], "s3://b/v2")
+        self.assertEqual(latest["metadata"], {"rows": 200})
+        self.assertIsNone(latest["producedBy"])
+        first = self.c.get_artifact_version(self.project, "training-data", "1")
+        self.assertEqual((first["id"], first["type"], first["dataType"]), (v1["id"], "DATA", "pandas.DataFrame"))
+        self.assertEqual(self.c.get_artifact_version(self.project, "training-data", 1)["id"], v1["id"])
+
+    def test_named_versions_tags_and_conflicts(self) -> None:
+        named = self.c.register_artifact_version(self.project, "raw", "raw_2023", tags=["source-a", {"name": "golden", "exclusive": True}])
+        self.assertEqual(named["version"], "raw_2023")
+        self.assertEqual(sorted(t["name"] for t in named["tags"]), ["golden", "source-a"])
+        self.assertEqual(self.c.get_artifact_version(self.project, "raw", "raw_2023")["id"], named["id"])
+        with self.assertRaises(Conflict) as cm:
+            self.c.register_artifact_version(self.project, "raw", "raw_2023")
+        self.assertEqual(cm.exception.code, "CONFLICT")
+
+    def test_missing_versions_raise_not_found(self) -> None:
+        self.c.register_artifact_version(self.project, "lonely")
+        with self.assertRaises(NotFound) as cm:
+            self.c.get_artifact_version(self.project, "lonely", "7")
+        self.assertEqual(cm.exception.code, "NOT_FOUND")
+        with self.assertRaises(NotFound):
+            self.c.get_artifact_version(self.project, "never-registered")
+
+    def test_list_artifact_versions_walks_pages(self) -> None:
+        for _ in range(5):
+            self.c.register_artifact_version(self.project, "many", type="STATISTICS")
+        c = CountingClient(URL)
+        versions = [v["version"] for v in c.list_artifact_versions(self.project, "many", page_size=2, direction="ASC")]
+        self.assertEqual(versions, ["1", "2", "3", "4", "5"])
+        self.assertEqual(len(c.calls), 3)
+        self.assertEqual([v["version"] for v in self.c.list_artifact_versions(self.project, "many", limit=2)], ["5", "4"])
+        self.assertEqual(len(list(self.c.list_artifact_versions(self.project, "startswith:man", type="statistics"))), 5)
+
+
+# --------------------------------------------------------------------------- models
+
+
+class ModelTest(ProjectTestCase):
+    def test_promote_with_and_without_force(self) -> None:
+        model = unique("classifier")
+        self.c.create_model(self.project, model, description="fraud", license="MIT")
+        v1 = self.c.create_model_version(self.project, model, metadata={"accuracy": 0.91})
+        v2 = self.c.create_model_version(self.project, model, "candidate", description="second")
+        self.assertEqual((v1["number"], v1["name"], v1["stage"]), (1, "1", "NONE"))
+        self.assertEqual((v2["number"], v2["name"]), (2, "candidate"))
+
+        with self.assertRaises(NotFound):
+            self.c.get_model_version(self.project, model)  # nothing in production yet
+
+        r = self.c.promote(v1["id"], "production", reason="first release")
+        self.assertEqual(r["modelVersion"]["stage"], "PRODUCTION")
+        self.assertEqual(r["demoted"], [])
+        self.assertEqual(self.c.get_model_version(self.project, model)["id"], v1["id"])
+        self.assertEqual(self.c.get_model_version(self.project, model, "PRODUCTION")["number"], 1)
+
+        with self.assertRaises(Conflict) as cm:
+            self.c.promote(v2["id"], "PRODUCTION")
+        self.assertEqual(cm.exception.code, "CONFLICT")
+        self.assertEqual(cm.exception.path, ["promoteModelVersion"])
+        self.assertEqual(self.c.get_model_version(self.project, model, "1")["stage"], "PRODUCTION")
+        self.assertEqual(self.c.get_model_version(self.project, model, "candidate")["stage"], "NONE")
+
+        r = self.c.promote(v2["id"], "PRODUCTION", force=True, reason="better recall")
+        self.assertEqual(r["modelVersion"]["stage"], "PRODUCTION")
+        self.assertEqual([d["id"] for d in r["demoted"]], [v1["id"]])
+        self.assertEqual(r["demoted"][0]["stage"], "ARCHIVED")
+        prod = self.c.get_model_version(self.project, model, "production")
+        self.assertEqual((prod["id"], prod["name"]), (v2["id"], "candidate"))
+        self.assertEqual([(h["from"], h["to"], h["reason"]) for h in prod["stageHistory"]],
+                         [("NONE", "PRODUCTION", "better recall")])
+        self.assertEqual(prod["stageHistory"][0]["actor"], "anonymous")
+        old = self.c.get_model_version(self.project, model, 1)
+        self.assertEqual(old["stage"], "ARCHIVED")
+        self.assertEqual([(h["from"], h["to"]) for h in old["stageHistory"]], [("NONE", "PRODUCTION"), ("PRODUCTION", "ARCHIVED")])
+
+        # STAGING is single-holder too; ARCHIVED is not.
+        v3 = self.c.create_model_version(self.project, model)
+        self.c.promote(v3["id"], "staging")
+        self.assertEqual(self.c.get_model_version(self.project, model, "staging")["number"], 3)
+        self.assertEqual(self.c.get_model_version(self.project, model, "latest")["number"], 3)
+        self.assertEqual(self.c.promote(v3["id"], "ARCHIVED")["demoted"], [])
+        self.assertEqual(self.c.promote(v3["id"], "ARCHIVED")["modelVersion"]["stage"], "ARCHIVED")  # idempotent
+
+        m = self.c.get_model(self.project, model)
+        self.assertEqual((m["description"], m["license"], m["latestVersion"]["number"]), ("fraud", "MIT", 3))
+        stages = {v["number"]: v["stage"] for v in self.c.list_model_versions(self.project, model)}
+        self.assertEqual(stages, {1: "ARCHIVED", 2: "PRODUCTION", 3: "ARCHIVED"})
+        self.assertEqual([v["number"] for v in self.c.list_model_versions(self.project, model, stage="archived", direction="ASC")], [1, 3])
+
+    def test_model_errors(self) -> None:
+        model = unique("m")
+        self.c.create_model(self.project, model)
+        with self.assertRaises(Conflict):
+            self.c.create_model(self.project, model)
+        with self.assertRaises(BadUserInput) as cm:
+            self.c.create_model_version(self.project, model, "123")
+        self.assertEqual(cm.exception.field, "name")
+        with self.assertRaises(BadUserInput):
+            self.c.create_model_version(self.project, model, "production")
+        self.c.create_model_version(self.project, model, "v-a")
+        with self.assertRaises(Conflict):
+            self.c.create_model_version(self.project, model, "v-a")
+        with self.assertRaises(NotFound):
+            self.c.get_model_version(self.project, model, "99")
+        with self.assertRaises(NotFound):
+            self.c.get_model(self.project, unique("nope"))
+
+    def test_link_artifact_and_what_trained_it(self) -> None:
+        model = unique("linked")
+        mv = self.c.create_model_version(self.project, model)
+        data = self.c.register_artifact_version(self.project, unique("train-set"), uri="s3://data")
+        weights = self.c.register_artifact_version(self.project, unique("weights"), type="MODEL", uri="s3://w")
+        self.c.link_artifact(mv["id"], data["id"], "data", "training_data")
+        linked = self.c.link_artifact(mv["id"], weights["id"], "MODEL", "trained_model")
+        links = {l["name"]: (l["kind"], l["artifactVersion"]["id"]) for l in linked["artifacts"]}
+        self.assertEqual(links, {"training_data": ("DATA", data["id"]), "trained_model": ("MODEL", weights["id"])})
+        self.c.promote(mv["id"], "PRODUCTION")
+        prod = self.c.get_model_version(self.project, model)
+        trained_on = [l["artifactVersion"]["uri"] for l in prod["artifacts"] if l["kind"] == "DATA"]
+        self.assertEqual(trained_on, ["s3://data"])
+        back = self.c.get_artifact_version(self.project, data["artifact"]["name"])
+        self.assertEqual([m["id"] for m in back["modelVersions"]], [mv["id"]])
+        # default link name is the kind in lower case; relinking a name replaces the link
+        relinked = self.c.link_artifact(mv["id"], weights["id"], "DEPLOYMENT")
+        self.assertIn(("deployment", "DEPLOYMENT"), [(l["name"], l["kind"]) for l in relinked["artifacts"]])
+        self.assertEqual(len(relinked["artifacts"]), 3)
+        with self.assertRaises(NotFound):
+            self.c.link_artifact(mv["id"], missing_id("ArtifactVersion"), "DATA", "x")
+        with self.assertRaises(BadUserInput):
+            self.c.link_artifact(mv["id"], mv["id"], "DATA", "x")  # a model version id where an artifact version is due
+
+
+class ListModelsTest(ProjectTestCase):
+    @classmethod
+    def setUpClass(cls) -> None:
+        super().setUpClass()
+        # 7 models tagged accuracy-9x (5 of them random-forest), 3 tagged accuracy-8x, 1 untagged.
+        cls.high: List[str] = []
+        for i in range(7):
+            name = f"high-{i}"
+            tags = [f"accuracy-9{i}"] + (["random-forest"] if i < 5 else ["xgboost"])
+            if i == 0:
+                tags.append("environment-prod")
+            cls.c.create_model(cls.project, name, tags=tags)
+            cls.high.append(name)
+        for i in range(3):
+            cls.c.create_model(cls.project, f"low-{i}", tags=[f"accuracy-8{i}", "random-forest"])
+        cls.c.create_model(cls.project, "untagged")
+
+    def test_tag_predicate_across_pages(self) -> None:
+        c = CountingClient(URL)
+        it = c.list_models(self.project, tags=["startswith:accuracy-9"], page_size=3)
+        self.assertEqual(c.calls, [], "nothing is fetched before iterating")
+        names = [m["name"] for m in it]
+        self.assertEqual(sorted(names), sorted(self.high))
+        self.assertEqual(len(names), len(set(names)), "no duplicates across pages")
+        self.assertEqual(names, list(reversed(self.high)), "newest first by default")
+        self.assertEqual(len(c.calls), 3, "7 models in pages of 3")
+        self.assertEqual(c.calls[0]["after"], None)
+        self.assertIsNotNone(c.calls[1]["after"])
+
+    def test_predicates_combine_with_and(self) -> None:
+        both = [m["name"] for m in self.c.list_models(self.project, tags=["random-forest", "startswith:accuracy-9"],
+                                                       order_by="NAME", direction="ASC", page_size=2)]
+        self.assertEqual(both, [f"high-{i}" for i in range(5)])
+        self.assertEqual([m["name"] for m in self.c.list_models(self.project, "accuracy-93")], ["high-3"])
+        self.assertEqual(sorted(m["name"] for m in self.c.list_models(self.project, tags="oneof:accuracy-80,accuracy-96")),
+                         ["high-6", "low-0"])
+        self.assertEqual(list(self.c.list_models(self.project, tags=["startswith:accuracy-7"])), [])
+
+    def test_without_tags_name_and_limit(self) -> None:
+        no_env = {m["name"] for m in self.c.list_models(self.project, tags=["startswith:accuracy-9"],
+                                                        without_tags=["startswith:environment-"])}
+        self.assertEqual(no_env, set(self.high) - {"high-0"})
+        self.assertEqual([m["name"] for m in self.c.list_models(self.project, name="startswith:low-", order_by="name", direction="asc")],
+                         ["low-0", "low-1", "low-2"])
+        self.assertEqual(len(list(self.c.list_models(self.project, limit=4, page_size=3))), 4)
+        self.assertEqual(len(list(self.c.list_models(self.project, page_size=4))), 11)
+        m = next(iter(self.c.list_models(self.project, tags=["accuracy-90"])))
+        self.assertEqual(sorted(t["name"] for t in m["tags"]), ["accuracy-90", "environment-prod", "random-forest"])
+
+
+# --------------------------------------------------------------------------- tags & metadata
+
+
+class TagTest(ProjectTestCase):
+    def test_add_and_remove_tags(self) -> None:
+        model = self.c.create_model(self.project, unique("tagged"))
+        r = self.c.add_tags(model["id"], ["nlp", {"name": "env:prod"}])
+        self.assertEqual(r["__typename"], "Model")
+        self.assertEqual(r["id"], model["id"])
+        self.assertEqual(sorted(t["name"] for t in r["tags"]), ["env:prod", "nlp"])
+        self.assertEqual(sorted(t["name"] for t in self.c.add_tags(model["id"], "nlp")["tags"]), ["env:prod", "nlp"])
+        r = self.c.remove_tags(model["id"], ["nlp", "not-there"])
+        self.assertEqual([t["name"] for t in r["tags"]], ["env:prod"])
+        self.assertEqual([m["id"] for m in self.c.list_models(self.project, tags=["env:prod"])], [model["id"]])
+        self.assertEqual(self.c.get_tag(self.project, "env:prod")["usageCount"], 1)
+        with self.assertRaises(BadUserInput):
+            self.c.add_tags(model["id"], ["bad tag"])
+
+    def test_an_exclusive_tag_moves_between_versions_of_one_model(self) -> None:
+        model = unique("excl")
+        v1 = self.c.create_model_version(self.project, model)
+        v2 = self.c.create_model_version(self.project, model)
+        other = self.c.create_model_version(self.project, unique("other-model"))
+        tag = {"name": unique("champion"), "exclusive": True}
+        r = self.c.add_tags(v1["id"], [tag])
+        self.assertEqual([(t["name"], t["exclusive"]) for t in r["tags"]], [(tag["name"], True)])
+        self.c.add_tags(other["id"], [tag["name"]])  # another model: another scope
+        self.c.add_tags(v2["id"], [tag["name"]])
+        self.assertEqual(self.c.get_model_version(self.project, model, 1)["tags"], [])
+        self.assertEqual([t["name"] for t in self.c.get_model_version(self.project, model, 2)["tags"]], [tag["name"]])
+        holders = [v["id"] for v in self.c.list_model_versions(self.project, tags=[tag["name"]])]
+        self.assertEqual(sorted(holders), sorted([v2["id"], other["id"]]))
+        self.assertEqual(self.c.get_tag(self.project, tag["name"])["usageCount"], 2)
+
+    def test_a_cascade_tag_reaches_what_the_run_produces(self) -> None:
+        tag = unique("experiment")
+        run = self.c.start_run(self.project, unique("pipe"), tags=[{"name": tag, "cascade": True}, "plain"])
+        self.assertEqual(sorted(t["name"] for t in run["tags"]), sorted([tag, "plain"]))
+        step = self.c.record_step(run["id"], "produce", outputs=[{"name": "out", "artifact": unique("cascaded")}])
+        out_tags = [t["name"] for t in step["outputs"][0]["artifactVersion"]["tags"]]
+        self.assertEqual(out_tags, [tag])
+        # added later with cascade: reaches versions already produced
+        late = unique("late")
+        self.c.add_tags(run["id"], {"name": late, "cascade": True})
+        av = self.c.get_artifact_version(self.project, step["outputs"][0]["artifactVersion"]["artifact"]["name"])
+        self.assertEqual(sorted(t["name"] for t in av["tags"]), sorted([tag, late]))
+        with self.assertRaises(BadUserInput) as cm:
+            self.c.add_tags(av["id"], [{"name": "x", "cascade": True}])
+        self.assertEqual(cm.exception.field, "tags.cascade")
+
+    def test_delete_tag_in_use_needs_force(self) -> None:
+        name = unique("doomed")
+        created = self.c.create_tag(self.project, name, color="#AA00ff")
+        self.assertEqual((created["color"], created["exclusive"], created["usageCount"]), ("#aa00ff", False, 0))
+        with self.assertRaises(Conflict):
+            self.c.create_tag(self.project, name)
+        av = self.c.register_artifact_version(self.project, unique("t"), tags=[name])
+        with self.assertRaises(Conflict) as cm:
+            self.c.delete_tag(created["id"])
+        self.assertEqual(cm.exception.code, "CONFLICT")
+        self.assertEqual(self.c.delete_tag(created["id"], force=True), created["id"])
+        self.assertEqual(self.c.get_artifact_version(self.project, av["artifact"]["name"])["tags"], [])
+        with self.assertRaises(NotFound):
+            self.c.get_tag(self.project, name)
+
+
+class MetadataTest(ProjectTestCase):
+    def test_log_metadata_merges_keys(self) -> None:
+        av = self.c.register_artifact_version(self.project, unique("d"), metadata={"rows": 1, "cols": 3})
+        r = self.c.log_metadata(av["id"], {"rows": 10, "schema": {"a": "int"}})
+        self.assertEqual(r["__typename"], "ArtifactVersion")
+        self.assertEqual(r["metadata"], {"rows": 10, "cols": 3, "schema": {"a": "int"}})
+        self.assertEqual(self.c.get_artifact_version(self.project, av["artifact"]["name"])["metadata"]["rows"], 10)
+
+        mv = self.c.create_model_version(self.project, unique("m"))
+        self.assertEqual(self.c.log_metadata(mv["id"], {"f1": 0.93})["metadata"], {"f1": 0.93})
+        run = self.c.start_run(self.project, "meta-pipe")
+        self.assertEqual(self.c.log_metadata(run["id"], {"gpu": "a100"}), {"__typename": "PipelineRun", "id": run["id"], "metadata": {"gpu": "a100"}})
+        step = self.c.record_step(run["id"], "s", metadata={"a": 1})
+        self.assertEqual(self.c.log_metadata(step["id"], {"b": 2})["metadata"], {"a": 1, "b": 2})
+
+    def test_log_metadata_errors(self) -> None:
+        model = self.c.create_model(self.project, unique("no-meta"))
+        with self.assertRaises(BadUserInput) as cm:
+            self.c.log_metadata(model["id"], {"a": 1})  # models carry no metadata
+        self.assertEqual(cm.exception.field, "resource")
+        with self.assertRaises(NotFound):
+            self.c.log_metadata(missing_id("ArtifactVersion"), {"a": 1})
+
+
+# --------------------------------------------------------------------------- runs & lineage
+
+
+class RunLineageTest(ProjectTestCase):
+    def test_two_step_run_and_its_lineage(self) -> None:
+        raw = self.c.register_artifact_version(self.project, "raw-data", uri="s3://raw")
+        run = self.c.start_run(self.project, "training", "training-run-1", config={"lr": 0.1}, model={"name": "clf"})
+        self.assertEqual((run["status"], run["pipeline"]["name"], run["config"]), ("RUNNING", "training", {"lr": 0.1}))
+        self.assertEqual(run["modelVersion"]["number"], 1)
+        load = self.c.record_step(run["id"], "load", inputs={"raw": raw["id"]},
+                                  outputs=[{"name": "clean", "artifact": "clean-data", "uri": "s3://clean",
+                                            "data_type": "pandas.DataFrame", "link_to_model_as": "data"}],
+                                  started_at="2024-01-01T00:00:00Z", ended_at="2024-01-01T00:01:00Z")
+        clean = load["outputs"][0]["artifactVersion"]
+        self.assertEqual((load["inputs"][0]["name"], load["inputs"][0]["artifactVersion"]["id"]), ("raw", raw["id"]))
+        self.assertEqual((clean["version"], clean["dataType"], clean["producedBy"]["id"]), ("1", "pandas.DataFrame", load["id"]))
+        train = self.c.record_step(run["id"], "train", inputs=[{"name": "data", "artifactVersion": clean["id"]}],
+                                   outputs=[{"name": "trained_model", "artifact": "clf-weights", "type": "model",
+                                             "link_to_model_as": "MODEL", "metadata": {"auc": 0.97}}])
+        weights = train["outputs"][0]["artifactVersion"]
+        self.assertEqual((weights["type"], weights["metadata"]), ("MODEL", {"auc": 0.97}))
+        with self.assertRaises(Conflict):
+            self.c.record_step(run["id"], "train")
+        finished = self.c.finish_run(run["id"])
+        self.assertEqual(finished["status"], "COMPLETED")
+        self.assertIsNotNone(finished["endedAt"])
+
+        fetched = self.c.get_run(self.project, "training-run-1")
+        self.assertEqual([s["name"] for s in fetched["steps"]], ["load", "train"])
+        self.assertEqual([r["name"] for r in self.c.list_runs(self.project, pipeline="training", status="completed")],
+                         ["training-run-1"])
+
+        # the model version the run worked on knows its data and weights
+        mv = self.c.get_model_version(self.project, "clf", "latest")
+        self.assertEqual({l["name"]: l["kind"] for l in mv["artifacts"]}, {"clean": "DATA", "trained_model": "MODEL"})
+        self.assertEqual([r["id"] for r in mv["runs"]], [run["id"]])
+
+        ids = {raw["id"], clean["id"], weights["id"], load["id"], train["id"]}
+        expected_edges = {(raw["id"], load["id"], "INPUT", "raw"), (load["id"], clean["id"], "OUTPUT", "clean"),
+                          (clean["id"], train["id"], "INPUT", "data"), (train["id"], weights["id"], "OUTPUT", "trained_model")}
+
+        def edges(g: Dict[str, Any]) -> set:
+            return {(e["source"], e["target"], e["kind"], e["name"]) for e in g["edges"]}
+
+        whole = self.c.lineage(run["id"])
+        self.assertEqual(len(whole["nodes"]), 5)
+        self.assertEqual(len(whole["edges"]), 4)
+        self.assertEqual({n["id"] for n in whole["nodes"]}, ids)
+        self.assertEqual(edges(whole), expected_edges)
+        self.assertEqual(sorted(whole["roots"]), sorted([load["id"], train["id"]]))
+        self.assertFalse(whole["truncated"])
+        kinds = {n["id"]: n["__typename"] for n in whole["nodes"]}
+        self.assertEqual(kinds[train["id"]], "StepRun")
+        self.assertEqual(kinds[weights["id"]], "ArtifactVersion")
+
+        up = self.c.lineage(weights["id"], direction="upstream")
+        self.assertEqual(({n["id"] for n in up["nodes"]}, edges(up), up["truncated"]), (ids, expected_edges, False))
+
+        down = self.c.lineage(raw["id"], "DOWNSTREAM", depth=2)
+        self.assertEqual({n["id"] for n in down["nodes"]}, {raw["id"], load["id"], clean["id"]})
+        self.assertEqual(len(down["edges"]), 2)
+        self.assertTrue(down["truncated"], "depth 2 stops before train")
+        self.assertEqual(self.c.lineage(weights["id"], "DOWNSTREAM"), {"roots": [weights["id"]], "nodes": [{
+            "__typename": "ArtifactVersion", "id": weights["id"], "version": "1", "type": "MODEL", "uri": None,
+            "artifact": {"name": "clf-weights"}}], "edges": [], "truncated": False})
+
+        limited = self.c.lineage(run["id"], limit=3)
+        self.assertEqual(len(limited["nodes"]), 3)
+        self.assertTrue(limited["truncated"])
+
+        from_model = self.c.lineage(mv["id"], "UPSTREAM")
+        self.assertEqual({n["id"] for n in from_model["nodes"]}, ids)
+        self.assertEqual(len(from_model["edges"]), 4)
+
+        with self.assertRaises(BadUserInput):
+            self.c.lineage(run["id"], depth=0)
+        with self.assertRaises(NotFound):
+            self.c.lineage(missing_id("PipelineRun"))
+
+    def test_run_errors_and_model_refs(self) -> None:
+        run = self.c.start_run(self.project, "p", "named-run")
+        with self.assertRaises(Conflict):
+            self.c.start_run(self.project, "p", "named-run")
+        with self.assertRaises(NotFound):
+            self.c.start_run(self.project, "p", stack=unique("no-stack"))
+        with self.assertRaises(NotFound):
+            self.c.record_step(run["id"], "s", inputs={"x": missing_id("ArtifactVersion")})
+        with self.assertRaises(BadUserInput):
+            self.c.record_step(run["id"], "s2", outputs=[{"name": "o", "artifact": "a", "link_to_model_as": "DATA"}])
+        generated = self.c.start_run(self.project, "p")
+        self.assertTrue(generated["name"].startswith("p-"))
+        failed = self.c.finish_run(generated["id"], "failed")
+        self.assertEqual(failed["status"], "FAILED")
+        self.c.create_model_version(self.project, "ref-model")
+        attached = self.c.start_run(self.project, "p", model={"name": "ref-model", "version": 1})
+        self.assertEqual(attached["modelVersion"]["number"], 1)
+        fresh = self.c.start_run(self.project, "p", model={"name": "ref-model", "createVersion": True})
+        self.assertEqual(fresh["modelVersion"]["number"], 2)
+        with self.assertRaises(NotFound):
+            self.c.start_run(self.project, "p", model={"name": "ref-model", "version": "production"})
+
+
+if __name__ == "__main__":
+    unittest.main()
