@@ -1,6 +1,6 @@
 import { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import type { Context } from '../../graphql/context';
-import { ConflictError, NotFoundError } from '../../graphql/errors';
+import { ConflictError, ForbiddenError, NotFoundError } from '../../graphql/errors';
 import { NameFilter, PageArgs, pageRequest } from '../../graphql/pagination';
 import { validateName, validateText } from '../../graphql/validation';
 import { hydrate } from '../../db/data-source';
@@ -25,6 +25,9 @@ export class ProjectsService {
   async create(ctx: Context, input: CreateProjectInput): Promise<Project> {
     assertRole(ctx.principal, Role.ADMIN, 'creating a project');
     const name = validateName(input.name, 'name');
+    if (ctx.principal.projectIds !== null && !ctx.principal.projects.includes(name)) {
+      throw new ForbiddenError(`this key is limited to projects ${ctx.principal.projects.join(', ')}; it can't create project "${name}"`);
+    }
     return transaction(this.db, async (tx) => {
       const [row] = await tx.query(
         `INSERT INTO project (name, display_name, description) VALUES ($1, $2, $3)
