@@ -67,7 +67,7 @@ const CLIENT_CODES = new Set([
 export function createFormatError(log: (err: unknown, formatted: GraphQLFormattedError) => void) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
-    const appError = translateDatabaseError(original) ?? findAppError(error);
+    const appError = translateDatabaseError(rootCause(original)) ?? findAppError(error);
     if (appError) {
       const { http: _http, ...extensions } = appError.extensions;
       return { message: appError.message, locations: formatted.locations, path: formatted.path, extensions };
@@ -79,6 +79,17 @@ export function createFormatError(log: (err: unknown, formatted: GraphQLFormatte
     log(original, formatted);
     return { message: 'internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
   };
+}
+
+/** The innermost error: Apollo wraps failures of context creation (e.g. the database is away). */
+function rootCause(error: unknown): unknown {
+  let current = error;
+  for (let i = 0; i < 5; i++) {
+    const inner = (current as { originalError?: unknown })?.originalError;
+    if (!inner || inner instanceof AppError) return inner instanceof AppError ? inner : current;
+    current = inner;
+  }
+  return current;
 }
 
 /** Our errors thrown from scalar parsing arrive wrapped in a validation error; find them. */
