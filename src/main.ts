@@ -21,6 +21,12 @@ async function main() {
   const app = await createApp(config, log);
   const http = await startHttpServer(app, config.port, config.host);
   log.info({ url: http.url, auth: config.auth, database: config.databaseUrl ? 'DATABASE_URL' : 'embedded' }, `listening on ${http.url}`);
+  if (process.argv.includes('--seed-example')) {
+    // Loaded only on request: the example lives beside the scripts, not in the server image.
+    const { seedExample } = await import('../scripts/seed-example.js');
+    const result = await seedExample(`http://127.0.0.1:${config.port}/graphql`, config.adminApiKey);
+    for (const line of result.summary) log.info(`seed-example: ${line}`);
+  }
 
   let stopping = false;
   const stop = async (signal: string) => {
