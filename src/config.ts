@@ -22,6 +22,8 @@ export interface Config {
   poolSize: number;
   logLevel: string;
   slowOperationMs: number;
+  playground: boolean;
+  metrics: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -69,5 +71,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     poolSize: int(env, 'PG_POOL_SIZE', 10, 1),
     logLevel: env.LOG_LEVEL || 'info',
     slowOperationMs: int(env, 'SLOW_OPERATION_MS', 500),
+    playground: bool(env, 'PLAYGROUND', true),
+    metrics: bool(env, 'METRICS', true),
   };
 }

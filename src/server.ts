@@ -1,4 +1,4 @@
-// HTTP: GraphQL on /graphql (and /), health endpoints; no domain code here.
+// HTTP: GraphQL on /graphql (and /), the playground, health endpoints, /metrics; no domain code here.
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { ApolloServer, HeaderMap } from '@apollo/server';
@@ -10,6 +10,8 @@ import { costPlugin, limitRules } from './graphql/limits';
 import { createLoaders } from './graphql/loaders';
 import { requestScope, RequestScope } from './db/request-scope';
 import { MIGRATIONS } from './db/data-source';
+import { HttpRoute, Metrics, MetricsScope } from './observability/metrics';
+import { ASSET_PREFIX, servePlaygroundAsset, servePlaygroundPage, wantsPlayground } from './playground/playground';
 
 export interface HttpServer {
   server: http.Server;
@@ -36,22 +38,30 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
     }
     const chunks: Buffer[] = [];
     let size = 0;
+    let tooLarge = false;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
-        reject(new BodyTooLarge());
-        req.destroy();
+        // Drop the body but read it to its end (up to a bound), so the client gets to read the 413
+        // instead of a connection reset while it is still sending.
+        tooLarge = true;
+        chunks.length = 0;
+        if (size > limit * 32) {
+          req.destroy();
+          reject(new BodyTooLarge());
+        }
         return;
       }
       chunks.push(chunk);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => (tooLarge ? reject(new BodyTooLarge()) : resolve(Buffer.concat(chunks).toString('utf8'))));
     req.on('error', reject);
   });
 }
 
 export async function startHttpServer(app: App, port: number, host: string): Promise<HttpServer> {
   const { config, log } = app;
+  const metrics = config.metrics ? new Metrics(app.db, config.poolSize) : null;
   const apollo = new ApolloServer<Context>({
     schema: app.schema,
     introspection: config.introspection,
@@ -64,6 +74,7 @@ export async function startHttpServer(app: App, port: number, host: string): Pro
     }),
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
+      ...(metrics ? [metrics.plugin] : []),
       costPlugin(app.schema, config.maxCost),
       {
         async requestDidStart() {
@@ -97,7 +108,7 @@ export async function startHttpServer(app: App, port: number, host: string): Pro
   async function graphql(req: http.IncomingMessage, res: http.ServerResponse, url: URL) {
     const requestId = randomUUID();
     const started = process.hrtime.bigint();
-    const scope: RequestScope & { requestId: string } = { sqlStatements: 0, errorCodes: [], requestId };
+    const scope: MetricsScope & { requestId: string } = { sqlStatements: 0, errorCodes: [], requestId };
     const cors = corsHeaders(req);
     let status = 200;
     await requestScope.run(scope, async () => {
@@ -108,6 +119,7 @@ export async function startHttpServer(app: App, port: number, host: string): Pro
           text = await readBody(req, config.bodyLimitBytes);
         } catch (err) {
           status = err instanceof BodyTooLarge ? 413 : 400;
+          scope.errorCodes.push('BAD_REQUEST');
           sendJson(res, status, errorBody(status === 413 ? `request body is larger than ${config.bodyLimitBytes} bytes` : 'could not read the request body', 'BAD_REQUEST'), { connection: 'close', ...cors });
           return;
         }
@@ -117,6 +129,7 @@ export async function startHttpServer(app: App, port: number, host: string): Pro
             body = JSON.parse(text);
           } catch {
             status = 400;
+            scope.errorCodes.push('BAD_REQUEST');
             sendJson(res, status, errorBody('request body is not valid JSON', 'BAD_REQUEST'), cors);
             return;
           }
@@ -150,6 +163,7 @@ export async function startHttpServer(app: App, port: number, host: string): Pro
       }
     });
     const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+    metrics?.observeGraphql(scope, status, durationMs / 1000);
     const line = { requestId, operation: scope.operationName ?? null, status, durationMs: Math.round(durationMs * 100) / 100, sqlStatements: scope.sqlStatements, errors: scope.errorCodes };
     if (durationMs >= config.slowOperationMs) log.warn(line, 'slow operation');
     else log.info(line, 'request');
@@ -167,15 +181,45 @@ export async function startHttpServer(app: App, port: number, host: string): Pro
     }
   }
 
+  async function serveMetrics(m: Metrics, res: http.ServerResponse) {
+    const text = await m.render();
+    res.writeHead(200, { 'content-type': m.contentType, 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+    res.end(text);
+  }
+
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    let route: HttpRoute = 'graphql';
+    const notFound = () => {
+      route = 'not_found';
+      sendJson(res, 404, errorBody(`no route for ${url.pathname}`, 'NOT_FOUND'));
+    };
     const handle = async () => {
-      if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
-      if (url.pathname === '/readyz') return ready(res);
-      if (url.pathname !== '/graphql' && url.pathname !== '/') return sendJson(res, 404, errorBody(`no route for ${url.pathname}`, 'NOT_FOUND'));
+      if (url.pathname === '/healthz') {
+        route = 'healthz';
+        return sendJson(res, 200, { status: 'ok' });
+      }
+      if (url.pathname === '/readyz') {
+        route = 'readyz';
+        return ready(res);
+      }
+      if (url.pathname === '/metrics' && metrics) {
+        route = 'metrics';
+        return serveMetrics(metrics, res);
+      }
+      if (url.pathname.startsWith(ASSET_PREFIX) && config.playground) {
+        route = 'playground';
+        if (!(await servePlaygroundAsset(req, res, url))) notFound();
+        return;
+      }
+      if (url.pathname !== '/graphql' && url.pathname !== '/') return notFound();
       if (req.method === 'OPTIONS') {
         res.writeHead(204, corsHeaders(req));
         return res.end();
+      }
+      if (config.playground && wantsPlayground(req, url)) {
+        route = 'playground';
+        return servePlaygroundPage(req, res);
       }
       return graphql(req, res, url);
     };
@@ -183,7 +227,7 @@ export async function startHttpServer(app: App, port: number, host: string): Pro
       log.error({ err }, 'request failed');
       if (!res.headersSent) sendJson(res, 500, errorBody('internal server error', 'INTERNAL_SERVER_ERROR'));
       else res.destroy();
-    });
+    }).then(() => metrics?.countHttp(route, res.statusCode));
   });
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {

@@ -51,6 +51,9 @@ export function translateDatabaseError(err: unknown): AppError | undefined {
   const code = e?.driverError?.code ?? e?.code;
   if (code === '23505') return new ConflictError('a row with the same unique key already exists');
   if (code === '40001' || code === '40P01') return new ConflictError('concurrent update, please retry');
+  // Data exceptions (a NUL character in text, a value out of range, …) come from values the client sent.
+  if (code?.startsWith('22')) return new BadUserInputError('a value in the request cannot be stored (unsupported character or value out of range)');
+  if (code === '54001') return new BadUserInputError('a value in the request is nested too deeply');
   if ((code && (UNAVAILABLE_CODES.has(code) || UNAVAILABLE_ERRNO.has(code))) ||
       /Connection terminated|connection timeout|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(e?.message ?? '')) {
     return new ServiceUnavailableError('the database is unavailable, please retry shortly');

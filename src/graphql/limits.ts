@@ -24,6 +24,9 @@ function depthOf(selectionSet: SelectionSetNode | undefined, fragments: Map<stri
   let max = 0;
   for (const selection of selectionSet.selections) {
     if (selection.kind === Kind.FIELD) {
+      // Introspection (__schema, __type) is bounded by the schema itself; tools such as GraphiQL
+      // send it 15 levels deep, and it must keep working under the default depth limit.
+      if (selection.name.value === '__schema' || selection.name.value === '__type') continue;
       max = Math.max(max, selection.selectionSet ? 1 + depthOf(selection.selectionSet, fragments, seen) : 1);
     } else if (selection.kind === Kind.INLINE_FRAGMENT) {
       max = Math.max(max, depthOf(selection.selectionSet, fragments, seen));
@@ -81,6 +84,8 @@ export function limitRules(limits: QueryLimits): ValidationRule[] {
 
 /** Connections cost `first` × their children; plain lists an assumed size × their children. */
 const estimator: ComplexityEstimator = ({ field, args, childComplexity }) => {
+  // Introspection is bounded by the schema's size, not by data: it costs nothing here.
+  if (field.name === '__schema' || field.name === '__type') return 0;
   const named = getNamedType(field.type);
   if (named.name.endsWith('Connection')) {
     const first = typeof args.first === 'number' ? args.first : DEFAULT_PAGE_SIZE;
@@ -96,8 +101,19 @@ export function costPlugin(schema: GraphQLSchema, maxCost: number): ApolloServer
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document }) {
-          const cost = getComplexity({ schema, query: document, variables: request.variables, operationName: request.operationName, estimators: [estimator] });
-          if (cost > maxCost) throw new BadUserInputError(`the query's estimated cost is ${cost}; at most ${maxCost} is allowed (lower \`first\` or select less)`);
+          let cost: number;
+          try {
+            cost = getComplexity({ schema, query: document, variables: request.variables, operationName: request.operationName, estimators: [estimator] });
+          } catch {
+            // Variables that don't fit their types: execution refuses them with BAD_USER_INPUT before any resolver runs.
+            return;
+          }
+          if (cost > maxCost) {
+            const error = new BadUserInputError(`the query's estimated cost is ${cost}; at most ${maxCost} is allowed (lower \`first\` or select less)`);
+            // Refused before execution, like a validation error: a 400, not Apollo's default 500.
+            error.extensions.http = { status: 400 };
+            throw error;
+          }
         },
       };
     },

@@ -90,6 +90,10 @@ export function encodeCursor(field: ListOrderField, sort: string, id: string): s
   return Buffer.from(JSON.stringify([field === ListOrderField.NAME ? 'n' : 'c', sort, id])).toString('base64url');
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** created_at as PostgreSQL prints timestamptz::text, e.g. "2026-11-25 04:07:49.020123+00". */
+const TIMESTAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?$/;
+
 export function decodeCursor(cursor: string, field: ListOrderField): Cursor {
   let parsed: unknown;
   try {
@@ -102,6 +106,10 @@ export function decodeCursor(cursor: string, field: ListOrderField): Cursor {
   if (!ok) throw new BadUserInputError(`after: "${cursor.slice(0, 60)}" is not a valid cursor`, 'after');
   const [f, sort, id] = parsed as string[];
   const cursorField = f === 'n' ? ListOrderField.NAME : ListOrderField.CREATED_AT;
+  // Cursors are opaque but not signed: check what reaches SQL so a forged one is bad input, not a 500.
+  if (!UUID.test(id) || (cursorField === ListOrderField.CREATED_AT && !TIMESTAMP.test(sort)) || sort.length > 1000 || sort.includes('\0')) {
+    throw new BadUserInputError(`after: "${cursor.slice(0, 60)}" is not a valid cursor`, 'after');
+  }
   if (cursorField !== field) throw new BadUserInputError('after: the cursor belongs to a list in another order', 'after');
   return { field, sort, id };
 }

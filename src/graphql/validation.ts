@@ -21,10 +21,24 @@ export function validateText(value: string | null | undefined, field: string, ma
   return value;
 }
 
-/** JSON metadata must be an object and under 1 MB once serialised. */
+export const MAX_JSON_DEPTH = 64;
+
+/** Refuses JSON nested deeper than MAX_JSON_DEPTH, walking iteratively so no input can overflow the stack. */
+export function validateJsonDepth(value: unknown, field: string): void {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > MAX_JSON_DEPTH) throw new BadUserInputError(`${field} is nested deeper than ${MAX_JSON_DEPTH} levels`, field);
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
+  }
+}
+
+/** JSON metadata must be an object, at most MAX_JSON_DEPTH deep and under 1 MB once serialised. */
 export function validateMetadata(value: unknown, field = 'metadata'): Record<string, unknown> {
   if (value === undefined || value === null) return {};
   if (typeof value !== 'object' || Array.isArray(value)) throw new BadUserInputError(`${field} must be a JSON object`, field);
+  validateJsonDepth(value, field);
   if (Buffer.byteLength(JSON.stringify(value)) >= MAX_METADATA_BYTES) {
     throw new BadUserInputError(`${field} must be smaller than 1 MB`, field);
   }

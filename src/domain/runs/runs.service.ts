@@ -4,7 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { Context } from '../../graphql/context';
 import { BadUserInputError, ConflictError, NotFoundError } from '../../graphql/errors';
 import { decodeId } from '../../graphql/ids';
-import { validateDate, validateMetadata, validateName } from '../../graphql/validation';
+import { validateDate, validateJsonDepth, validateMetadata, validateName } from '../../graphql/validation';
 import { hydrate } from '../../db/data-source';
 import { transaction } from '../../db/transaction';
 import type { ArtifactsService } from '../artifacts/artifacts.service';
@@ -48,8 +48,9 @@ export class RunsService {
   async start(ctx: Context, input: StartRunInput): Promise<PipelineRun> {
     validateName(input.pipeline, 'pipeline');
     if (input.name != null) validateName(input.name, 'name');
-    if (input.config !== undefined && input.config !== null && Buffer.byteLength(JSON.stringify(input.config)) >= MAX_CONFIG_BYTES) {
-      throw new BadUserInputError('config must be smaller than 1 MB', 'config');
+    if (input.config !== undefined && input.config !== null) {
+      validateJsonDepth(input.config, 'config');
+      if (Buffer.byteLength(JSON.stringify(input.config)) >= MAX_CONFIG_BYTES) throw new BadUserInputError('config must be smaller than 1 MB', 'config');
     }
     return transaction(this.db, async (tx) => {
       const project = await this.projects.getForWrite(ctx, tx, input.project);

@@ -4,7 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { Context } from '../../graphql/context';
 import { BadUserInputError, ConflictError } from '../../graphql/errors';
 import { PageArgs, pageRequest } from '../../graphql/pagination';
-import { validateName, validateText } from '../../graphql/validation';
+import { validateJsonDepth, validateName, validateText } from '../../graphql/validation';
 import { hydrate } from '../../db/data-source';
 import { listPage } from '../../db/lists';
 import { transaction } from '../../db/transaction';
@@ -40,6 +40,7 @@ function validateComponent(c: StackComponentInput, i: number): void {
   if (c.flavor != null) validateName(c.flavor, `components[${i}].flavor`);
   if (c.config != null) {
     if (typeof c.config !== 'object' || Array.isArray(c.config)) throw new BadUserInputError(`components[${i}].config must be a JSON object`, `components[${i}].config`);
+    validateJsonDepth(c.config, `components[${i}].config`);
     const key = findCredentialKey(c.config, 'config');
     if (key) {
       throw new BadUserInputError(`components[${i}].${key} looks like a credential; stack config is shown to every reader, keep secrets in a secret store`, `components[${i}].config`);

@@ -1,0 +1,56 @@
+// The playground's browser side. It runs in the page, not in node: the server serves its source
+// (Function#toString) as a script, so it must not use imports or anything outside its own body.
+
+export interface PlaygroundOptions {
+  /** The GraphQL endpoint, relative to the page. */
+  endpoint: string;
+  tabs: { query: string; variables?: string; headers?: string }[];
+  headers: string;
+  /** A header whose value still contains this is the placeholder, not a key: it is not sent. */
+  placeholderMark: string;
+}
+
+type FetcherOptions = { headers?: Record<string, unknown> };
+
+export function bootPlayground(options: PlaygroundOptions): void {
+  const globals = window as unknown as {
+    React: { createElement(type: unknown, props: Record<string, unknown>): unknown };
+    ReactDOM: { createRoot(element: Element): { render(node: unknown): void } };
+    GraphiQL: unknown;
+  };
+  const endpoint = new URL(options.endpoint, window.location.href).toString();
+
+  // Our own fetcher rather than GraphiQL.createFetcher: it drops the placeholder header and always
+  // posts application/json, which Apollo's CSRF prevention asks of browser requests.
+  const fetcher = async (params: unknown, opts?: FetcherOptions) => {
+    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' };
+    for (const [name, value] of Object.entries(opts?.headers ?? {})) {
+      if (typeof value === 'string' && !value.includes(options.placeholderMark)) headers[name.toLowerCase()] = value;
+    }
+    // GraphiQL 3 can keep the operation name of the tab it came from; a name the document does not
+    // define would fail with OPERATION_RESOLUTION_FAILURE, so it is dropped (one-operation documents).
+    const body = { ...(params as { query?: string; operationName?: string | null }) };
+    if (body.operationName && typeof body.query === 'string' && !new RegExp(`\\b(query|mutation|subscription)\\s+${body.operationName}\\b`).test(body.query)) {
+      body.operationName = null;
+    }
+    const res = await fetch(endpoint, { method: 'POST', headers, body: JSON.stringify(body), credentials: 'same-origin' });
+    const text = await res.text();
+    try {
+      return JSON.parse(text);
+    } catch {
+      return { errors: [{ message: `HTTP ${res.status} ${res.statusText}: ${text.slice(0, 500)}` }] };
+    }
+  };
+
+  const container = document.getElementById('graphiql');
+  if (!container) throw new Error('the page has no #graphiql element');
+  globals.ReactDOM.createRoot(container).render(globals.React.createElement(globals.GraphiQL, {
+    fetcher,
+    defaultTabs: options.tabs,
+    defaultHeaders: options.headers,
+    isHeadersEditorEnabled: true,
+    // Api keys stay out of localStorage unless the user turns this on in GraphiQL's settings.
+    shouldPersistHeaders: false,
+    defaultEditorToolsVisibility: 'headers',
+  }));
+}

@@ -1,0 +1,167 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { getIntrospectionQuery } from 'graphql';
+import { chromium } from 'playwright-core';
+import { EXAMPLE_TABS } from '../src/playground/examples';
+import { startTestApp, TestApp } from './helpers/app';
+import { createProject, recordStep, startRun } from './helpers/fixtures';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SCREENSHOT = path.resolve(__dirname, '../../test-output/playground.png');
+const P = 'fraud-detection';
+
+let app: TestApp;
+let origin: string;
+let modelVersionId: string;
+
+before(async () => {
+  app = await startTestApp();
+  origin = new URL(app.url).origin;
+  await createProject(app, P);
+  await app.ok(`mutation { createModel(input: { project: "${P}", name: "fraud_detector" }) { id } }`);
+  const run = await startRun(app, { project: P, pipeline: 'training', model: { name: 'fraud_detector', createVersion: true } });
+  await recordStep(app, { run: run.id, name: 'train', outputs: [{ name: 'trained_model', artifact: 'fraud_model', type: 'MODEL', linkToModelAs: 'MODEL', uri: 's3://models/fraud/1' }] });
+  const { pipelineRun } = await app.ok(`query($n: String!) { pipelineRun(project: "${P}", name: $n) { modelVersion { id } } }`, { n: run.name });
+  modelVersionId = pipelineRun.modelVersion.id;
+  await app.ok(`mutation($id: ID!) { addTags(resource: $id, tags: [{ name: "accuracy-95" }]) { id } }`, { id: modelVersionId });
+  await app.ok(`mutation($id: ID!) { promoteModelVersion(input: { modelVersion: $id, stage: PRODUCTION }) { modelVersion { stage } } }`, { id: modelVersionId });
+});
+after(async () => { await app.close(); });
+
+const get = (pathname: string, headers: Record<string, string> = {}) => fetch(new URL(pathname, origin), { headers });
+const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
+
+test('a browser GET of /graphql or / gets GraphiQL whose assets all come from this server', async () => {
+  for (const pathname of ['/graphql', '/']) {
+    const res = await get(pathname, { accept: BROWSER_ACCEPT });
+    assert.equal(res.status, 200, pathname);
+    assert.match(res.headers.get('content-type')!, /^text\/html/);
+    assert.equal(res.headers.get('cache-control'), 'no-cache');
+    assert.match(res.headers.get('content-security-policy')!, /connect-src 'self'/);
+    const html = await res.text();
+    const srcs = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]).filter((s) => !s.startsWith('data:'));
+    assert.deepEqual(srcs.map((s) => s.replace(/\?v=.*/, '')), [
+      'playground/assets/graphiql.min.css', 'playground/assets/react.production.min.js', 'playground/assets/react-dom.production.min.js',
+      'playground/assets/graphiql.min.js', 'playground/assets/playground.js',
+    ]);
+    for (const src of srcs) {
+      const asset = await get(`/${src}`, { 'accept-encoding': 'gzip' });
+      assert.equal(asset.status, 200, src);
+      assert.equal(asset.headers.get('cache-control'), 'public, max-age=31536000, immutable', src);
+      assert.match(asset.headers.get('content-type')!, src.includes('.css') ? /^text\/css/ : /^text\/javascript/);
+      const body = await asset.text();
+      assert.ok(body.length > 1000, `${src} has content`);
+      const again = await get(`/${src}`, { 'accept-encoding': 'gzip', 'if-none-match': asset.headers.get('etag')! });
+      assert.equal(again.status, 304, `${src} revalidates`);
+    }
+  }
+  const graphiql = await (await get('/playground/assets/graphiql.min.js')).text();
+  assert.ok(graphiql.includes('window.GraphiQL'), 'the UMD build of graphiql from node_modules');
+  assert.equal((await get('/playground/assets/nope.js')).status, 404);
+});
+
+test('GraphQL GET requests and non-browser GETs still reach Apollo', async () => {
+  const res = await get(`/graphql?query=${encodeURIComponent('{ project(name: "fraud-detection") { name } }')}`, { accept: 'application/json', 'apollo-require-preflight': 'true' });
+  assert.equal(res.status, 200);
+  assert.deepEqual(await res.json(), { data: { project: { name: P } } });
+  // A browser following a link with a query reaches Apollo, whose CSRF prevention refuses it.
+  const linked = await get(`/graphql?query=${encodeURIComponent('{ viewer { name } }')}`, { accept: BROWSER_ACCEPT });
+  assert.equal(linked.status, 400);
+  assert.match((await linked.json()).errors[0].message, /Cross-Site Request Forgery/);
+  const noQuery = await get('/graphql', { accept: 'application/json' });
+  assert.equal(noQuery.status, 400);
+  assert.match(noQuery.headers.get('content-type')!, /json/);
+});
+
+test('every example tab of the playground runs without errors', async () => {
+  const results = [];
+  for (const tab of EXAMPLE_TABS) {
+    const variables = tab.variables ? JSON.parse(tab.variables.replace('<ModelVersion id>', modelVersionId)) : undefined;
+    results.push(await app.ok(tab.query, variables));
+  }
+  const [tagged, production, lineage] = results;
+  assert.deepEqual(tagged.project.modelVersions.nodes.map((v: any) => [v.model.name, v.name, v.stage, v.tags.map((t: any) => t.name)]),
+    [['fraud_detector', '1', 'PRODUCTION', ['accuracy-95']]]);
+  assert.equal(production.modelVersion.id, modelVersionId);
+  assert.equal(production.modelVersion.artifact.artifact.name, 'fraud_model');
+  assert.equal(production.modelVersion.artifact.producedBy.name, 'train');
+  assert.deepEqual(lineage.lineage.nodes.map((n: any) => n.__typename).sort(), ['ArtifactVersion', 'StepRun']);
+});
+
+test('the introspection query GraphiQL sends passes the default query limits', async () => {
+    const defaults = await startTestApp();
+    try {
+      const r = await defaults.gql(getIntrospectionQuery());
+      assert.equal(r.errors, undefined);
+      assert.equal(r.data.__schema.queryType.name, 'Query');
+    } finally {
+      await defaults.close();
+    }
+  });
+
+test('GraphiQL in headless Chromium runs the example queries against this server and nothing else',
+  { skip: !fs.existsSync(CHROMIUM) && `${CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium) to run this test` },
+  async () => {
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    try {
+      const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+      const elsewhere: string[] = [];
+      await context.route('**/*', (route) => {
+        const url = route.request().url();
+        if (new URL(url).origin === origin) return route.continue();
+        elsewhere.push(url);
+        return route.abort();
+      });
+      const page = await context.newPage();
+      const problems: string[] = [];
+      page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+      page.on('console', (msg) => { if (msg.type() === 'error') problems.push(`console: ${msg.text()}`); });
+      const posts: { contentType?: string; authorization?: string; operationName?: string }[] = [];
+      page.on('request', (req) => {
+        if (req.method() === 'POST') posts.push({ contentType: req.headers()['content-type'], authorization: req.headers().authorization, operationName: req.postDataJSON()?.operationName });
+      });
+
+      await page.goto(app.url);
+      await page.locator('.graphiql-container').waitFor();
+      assert.deepEqual(await page.locator('.graphiql-tab').allInnerTexts(), ['TaggedModels', 'ProductionModel', 'Lineage']);
+      await page.locator('.graphiql-editor-tool .graphiql-editor:not(.hidden)').getByText('Bearer <api key>').waitFor();
+
+      await page.locator('.graphiql-execute-button').click();
+      await page.locator('.result-window').getByText('"accuracy-95"').waitFor();
+      assert.match(await page.locator('.result-window').innerText(), /"fraud_detector"/);
+
+      await page.locator('.graphiql-tab', { hasText: 'ProductionModel' }).click();
+      await page.locator('.graphiql-execute-button').click();
+      await page.locator('.result-window').getByText('"s3://models/fraud/1"').waitFor({ timeout: 10_000 }).catch(async (err) => {
+        fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
+        await page.screenshot({ path: SCREENSHOT.replace('.png', '-failure.png') });
+        throw err;
+      });
+      const result = await page.locator('.result-window').innerText();
+      assert.match(result, /"stage": "PRODUCTION"/);
+      assert.match(result, /"name": "fraud_detector"/);
+
+      // The doc explorer is fed by the introspection query GraphiQL sent on load.
+      await page.getByRole('button', { name: 'Show Documentation Explorer' }).click();
+      await page.locator('.graphiql-doc-explorer').getByText('Query', { exact: true }).click();
+      await page.locator('.graphiql-doc-explorer').getByText('modelVersion', { exact: true }).first().waitFor();
+
+      fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
+      await page.screenshot({ path: SCREENSHOT });
+
+      assert.deepEqual(elsewhere, [], 'no request left this server');
+      assert.deepEqual(problems, []);
+      assert.deepEqual(posts.map((p) => p.operationName), ['IntrospectionQuery', 'TaggedModels', 'ProductionModel']);
+      for (const post of posts) {
+        assert.equal(post.contentType, 'application/json');
+        assert.equal(post.authorization, undefined, 'the header placeholder is not sent as a key');
+      }
+    } finally {
+      await browser.close();
+    }
+  });
