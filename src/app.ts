@@ -19,6 +19,9 @@ export interface App {
   databaseUrl: string;
 }
 
+/** Any fixed 64-bit number: the key of the advisory lock held while migrating. */
+const MIGRATION_LOCK = 7_263_540_112;
+
 export async function openDatabase(config: Config, log: Logger): Promise<{ db: DataSource; embedded: EmbeddedDatabase | null; url: string }> {
   let embedded: EmbeddedDatabase | null = null;
   let url = config.databaseUrl;
@@ -30,7 +33,18 @@ export async function openDatabase(config: Config, log: Logger): Promise<{ db: D
   const db = createDataSource({ url, poolSize: config.poolSize, onError: (message, err) => log.error({ err }, message) });
   try {
     await db.initialize();
-    const ran = await db.runMigrations({ transaction: 'each' });
+    // Replicas starting together on an empty database would race to create the schema: the
+    // first takes this advisory lock and migrates, the others wait and then find nothing to do.
+    const lock = db.createQueryRunner();
+    let ran;
+    try {
+      await lock.connect();
+      await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+      ran = await db.runMigrations({ transaction: 'each' });
+      await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+    } finally {
+      await lock.release();
+    }
     if (ran.length) log.info({ migrations: ran.map((m) => m.name) }, 'migrations applied');
   } catch (err) {
     if (db.isInitialized) await db.destroy();

@@ -62,7 +62,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminApiKey: env.ADMIN_API_KEY || undefined,
     production,
     maxDepth: int(env, 'MAX_QUERY_DEPTH', 12, 1),
-    maxCost: int(env, 'MAX_QUERY_COST', 50_000, 1),
+    maxCost: int(env, 'MAX_QUERY_COST', 100_000, 1),
     maxAliases: int(env, 'MAX_ALIASES', 100, 1),
     maxRootFields: int(env, 'MAX_ROOT_FIELDS', 20, 1),
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 1024 * 1024, 1),

@@ -1,4 +1,5 @@
 // Start-up: config → database → server; shutdown in reverse order.
+import './graphql/fast-path';
 import 'reflect-metadata';
 import { closeApp, createApp } from './app';
 import { ConfigError, loadConfig } from './config';

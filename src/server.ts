@@ -2,10 +2,10 @@
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { ApolloServer, HeaderMap } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { App } from './app';
 import type { Context } from './graphql/context';
-import { createFormatError } from './graphql/errors';
+import { createFormatError, translateDatabaseError } from './graphql/errors';
 import { costPlugin, limitRules } from './graphql/limits';
 import { createLoaders } from './graphql/loaders';
 import { requestScope, RequestScope } from './db/request-scope';
@@ -74,6 +74,8 @@ export async function startHttpServer(app: App, port: number, host: string): Pro
     }),
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
+      // No cache hints here; without this plugin Apollo wraps every field resolver to track them.
+      ApolloServerPluginCacheControlDisabled(),
       ...(metrics ? [metrics.plugin] : []),
       costPlugin(app.schema, config.maxCost),
       {
@@ -144,7 +146,10 @@ export async function startHttpServer(app: App, port: number, host: string): Pro
       const result = await apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
         context: async () => ({
-          principal: await app.services.auth.authenticate(req.headers.authorization),
+          // A database error here would reach the client as Apollo's "context creation failed" 500.
+          principal: await app.services.auth.authenticate(req.headers.authorization).catch((err) => {
+            throw translateDatabaseError(err) ?? err;
+          }),
           loaders: createLoaders(app.db),
           services: app.services,
           requestId,

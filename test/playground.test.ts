@@ -137,7 +137,7 @@ test('GraphiQL in headless Chromium runs the example queries against this server
 
       await page.locator('.graphiql-tab', { hasText: 'ProductionModel' }).click();
       await page.locator('.graphiql-execute-button').click();
-      await page.locator('.result-window').getByText('"s3://models/fraud/1"').waitFor({ timeout: 10_000 }).catch(async (err) => {
+      await page.locator('.result-window').getByText('"s3://models/fraud/1"').waitFor().catch(async (err) => {
         fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
         await page.screenshot({ path: SCREENSHOT.replace('.png', '-failure.png') });
         throw err;

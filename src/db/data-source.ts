@@ -4,8 +4,9 @@ import { ENTITIES } from './entities';
 import { SnakeNamingStrategy } from './naming';
 import { CountingLogger } from './request-scope';
 import { InitialSchema1764043200000 } from './migrations/1764043200000-initial-schema';
+import { TagFilterIndexes1764050400000 } from './migrations/1764050400000-tag-filter-indexes';
 
-export const MIGRATIONS = [InitialSchema1764043200000];
+export const MIGRATIONS = [InitialSchema1764043200000, TagFilterIndexes1764050400000];
 
 export interface DataSourceOptions {
   url: string;

@@ -16,7 +16,7 @@ export function byIdLoader<T extends ObjectLiteral>(db: DataSource, entity: Enti
  * Many rows per key in one statement: `sql` selects rows of `entity` plus a `__key` column
  * and takes the key array as $1; rows come back grouped by key in the statement's order.
  */
-export function groupLoader<T extends ObjectLiteral>(db: DataSource, entity: EntityTarget<T>, sql: string, keyType = 'uuid') {
+export function groupLoader<T extends ObjectLiteral>(db: DataSource, entity: EntityTarget<T>, sql: string) {
   return new DataLoader<string, T[]>(async (keys) => {
     const rows: Record<string, unknown>[] = await db.query(sql, [keys]);
     const groups = new Map<string, T[]>();
@@ -27,14 +27,19 @@ export function groupLoader<T extends ObjectLiteral>(db: DataSource, entity: Ent
       list.push(hydrate(db, entity, r));
     }
     return keys.map((k) => groups.get(k) ?? []);
-  }, { cacheKeyFn: keyType === 'uuid' ? undefined : (k) => k });
+  });
 }
 
-/** At most one row per key: `sql` as for groupLoader. */
-export function oneLoader<T extends ObjectLiteral>(db: DataSource, entity: EntityTarget<T>, sql: string) {
-  const many = groupLoader(db, entity, sql);
+/**
+ * The newest row (by created_at, then id) of `table` per parent: one statement for every parent,
+ * each served by an index scan on (parent, created_at, id) that stops at its first row.
+ */
+export function newestLoader<T extends ObjectLiteral>(db: DataSource, entity: EntityTarget<T>, table: string, parentColumn: string) {
   return new DataLoader<string, T | null>(async (keys) => {
-    const lists = await many.loadMany(keys);
-    return lists.map((l) => (l instanceof Error ? l : l[0] ?? null));
-  }, { cache: true });
+    const rows: Record<string, unknown>[] = await db.query(
+      `SELECT k.id AS __key, t.* FROM unnest($1::uuid[]) AS k(id) CROSS JOIN LATERAL (
+         SELECT * FROM ${table} WHERE ${parentColumn} = k.id ORDER BY created_at DESC, id DESC LIMIT 1) t`, [keys]);
+    const byKey = new Map(rows.map((r) => [r.__key as string, hydrate(db, entity, r)]));
+    return keys.map((k) => byKey.get(k) ?? null);
+  });
 }

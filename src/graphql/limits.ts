@@ -17,7 +17,7 @@ export interface QueryLimits {
 }
 
 /** A plain list field without `first` (tags, steps, …): assumed to hold this many items. */
-export const ASSUMED_LIST_SIZE = 10;
+export const ASSUMED_LIST_SIZE = 5;
 
 function depthOf(selectionSet: SelectionSetNode | undefined, fragments: Map<string, FragmentDefinitionNode>, seen: Set<string>): number {
   if (!selectionSet) return 0;
@@ -83,7 +83,7 @@ export function limitRules(limits: QueryLimits): ValidationRule[] {
 }
 
 /** Connections cost `first` × their children; plain lists an assumed size × their children. */
-const estimator: ComplexityEstimator = ({ field, args, childComplexity }) => {
+const estimator: ComplexityEstimator = ({ type, field, args, childComplexity }) => {
   // Introspection is bounded by the schema's size, not by data: it costs nothing here.
   if (field.name === '__schema' || field.name === '__type') return 0;
   const named = getNamedType(field.type);
@@ -91,6 +91,8 @@ const estimator: ComplexityEstimator = ({ field, args, childComplexity }) => {
     const first = typeof args.first === 'number' ? args.first : DEFAULT_PAGE_SIZE;
     return 1 + Math.max(first, 1) * childComplexity;
   }
+  // A connection's `nodes` and `edges` hold the `first` items its own cost already counted.
+  if (type.name.endsWith('Connection')) return 1 + childComplexity;
   const inner = field.type instanceof GraphQLNonNull ? field.type.ofType : field.type;
   if (isListType(inner) || inner instanceof GraphQLList) return 1 + ASSUMED_LIST_SIZE * childComplexity;
   return 1 + childComplexity;

@@ -28,10 +28,11 @@ export function bootPlayground(options: PlaygroundOptions): void {
       if (typeof value === 'string' && !value.includes(options.placeholderMark)) headers[name.toLowerCase()] = value;
     }
     // GraphiQL 3 can keep the operation name of the tab it came from; a name the document does not
-    // define would fail with OPERATION_RESOLUTION_FAILURE, so it is dropped (one-operation documents).
+    // define would fail with OPERATION_RESOLUTION_FAILURE. Use the document's own operation then.
     const body = { ...(params as { query?: string; operationName?: string | null }) };
-    if (body.operationName && typeof body.query === 'string' && !new RegExp(`\\b(query|mutation|subscription)\\s+${body.operationName}\\b`).test(body.query)) {
-      body.operationName = null;
+    if (body.operationName && typeof body.query === 'string') {
+      const defined = [...body.query.matchAll(/\b(?:query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)/g)].map((m) => m[1]);
+      if (!defined.includes(body.operationName)) body.operationName = defined.length === 1 ? defined[0] : null;
     }
     const res = await fetch(endpoint, { method: 'POST', headers, body: JSON.stringify(body), credentials: 'same-origin' });
     const text = await res.text();

@@ -1,4 +1,5 @@
 // A fresh app per test file: its own database on the test server, the real HTTP server on a free port.
+import '../../src/graphql/fast-path';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { closeApp, createApp } from '../../src/app';

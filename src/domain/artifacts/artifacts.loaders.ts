@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import { DataSource } from 'typeorm';
-import { byIdLoader, groupLoader, oneLoader } from '../../db/loaders';
+import { byIdLoader, groupLoader, newestLoader } from '../../db/loaders';
 import { childConnectionLoader, ListSource } from '../../db/lists';
 import { predicateSql } from '../../db/sql';
 import { ListFilter } from '../../graphql/pagination';
@@ -29,9 +29,7 @@ export function artifactLoaders(db: DataSource) {
     artifactsByProjectId: childConnectionLoader<Artifact, ListFilter>(db, ARTIFACTS, 'project_id'),
     artifactVersionsByProjectId: childConnectionLoader<ArtifactVersion, ArtifactVersionFilter>(db, ARTIFACT_VERSIONS, 'project_id'),
     versionsByArtifactId: childConnectionLoader<ArtifactVersion, ArtifactVersionFilter>(db, ARTIFACT_VERSIONS, 'artifact_id'),
-    latestVersionByArtifactId: oneLoader(db, ArtifactVersion,
-      `SELECT a.id AS __key, v.* FROM unnest($1::uuid[]) AS a(id) CROSS JOIN LATERAL (
-         SELECT * FROM artifact_version WHERE artifact_id = a.id ORDER BY created_at DESC, id DESC LIMIT 1) v`),
+    latestVersionByArtifactId: newestLoader(db, ArtifactVersion, 'artifact_version', 'artifact_id'),
     outputsByStepId: groupLoader(db, ArtifactVersion,
       'SELECT producer_step_id AS __key, * FROM artifact_version WHERE producer_step_id = ANY($1::uuid[]) ORDER BY output_name'),
     producedByRunId: groupLoader(db, ArtifactVersion,

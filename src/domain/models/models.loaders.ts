@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import { DataSource } from 'typeorm';
 import { hydrate } from '../../db/data-source';
-import { byIdLoader, groupLoader, oneLoader } from '../../db/loaders';
+import { byIdLoader, groupLoader, newestLoader } from '../../db/loaders';
 import { childConnectionLoader, ListSource } from '../../db/lists';
 import { predicateSql } from '../../db/sql';
 import { ListFilter } from '../../graphql/pagination';
@@ -30,9 +30,7 @@ export function modelLoaders(db: DataSource) {
     modelsByProjectId: childConnectionLoader<Model, ListFilter>(db, MODELS, 'project_id'),
     modelVersionsByProjectId: childConnectionLoader<ModelVersion, ModelVersionFilter>(db, MODEL_VERSIONS, 'project_id'),
     versionsByModelId: childConnectionLoader<ModelVersion, ModelVersionFilter>(db, MODEL_VERSIONS, 'model_id'),
-    latestVersionByModelId: oneLoader(db, ModelVersion,
-      `SELECT m.id AS __key, v.* FROM unnest($1::uuid[]) AS m(id) CROSS JOIN LATERAL (
-         SELECT * FROM model_version WHERE model_id = m.id ORDER BY number DESC LIMIT 1) v`),
+    latestVersionByModelId: newestLoader(db, ModelVersion, 'model_version', 'model_id'),
     /** Key: "<modelId>|<stage>"; for stages many versions hold (NONE, ARCHIVED) the newest one. */
     versionInStage: new DataLoader<string, ModelVersion | null>(async (keys) => {
       const pairs = keys.map((k) => k.split('|'));

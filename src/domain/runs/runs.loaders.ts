@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { byIdLoader, groupLoader, oneLoader } from '../../db/loaders';
+import { byIdLoader, groupLoader, newestLoader } from '../../db/loaders';
 import { childConnectionLoader, ListSource } from '../../db/lists';
 import { predicateSql } from '../../db/sql';
 import { PipelineRun } from './pipeline-run.entity';
@@ -25,8 +25,6 @@ export function runLoaders(db: DataSource) {
     runsByProjectId: childConnectionLoader<PipelineRun, RunFilter>(db, RUNS, 'project_id'),
     runsByPipelineId: childConnectionLoader<PipelineRun, RunFilter>(db, RUNS, 'pipeline_id'),
     runsByStackId: childConnectionLoader<PipelineRun, RunFilter>(db, RUNS, 'stack_id'),
-    latestRunByPipelineId: oneLoader(db, PipelineRun,
-      `SELECT p.id AS __key, r.* FROM unnest($1::uuid[]) AS p(id) CROSS JOIN LATERAL (
-         SELECT * FROM pipeline_run WHERE pipeline_id = p.id ORDER BY created_at DESC, id DESC LIMIT 1) r`),
+    latestRunByPipelineId: newestLoader(db, PipelineRun, 'pipeline_run', 'pipeline_id'),
   };
 }
