@@ -142,25 +142,5 @@ export const LINEAGE_GRAPHQL = `query Lineage($of: ID!, $direction: LineageDirec
     nodes { __typename ... on ArtifactVersion { id version } ... on StepRun { id name } }
     edges { source target kind name } } }`;
 
-// A copy of the walk in src/domain/lineage/lineage.service.ts (not exported there): keep in step.
-const DOWNSTREAM_STEP = `
-  SELECT 'S'::text AS kind, si.step_run_id AS id, si.name FROM step_input si
-   WHERE w.kind = 'A' AND si.project_id = $3 AND si.artifact_version_id = w.id
-  UNION ALL
-  SELECT 'A'::text, av.id, av.output_name FROM artifact_version av
-   WHERE w.kind = 'S' AND av.project_id = $3 AND av.producer_step_id = w.id`;
-const UPSTREAM_STEP = `
-  SELECT 'S'::text AS kind, av.producer_step_id AS id, av.output_name AS name FROM artifact_version av
-   WHERE w.kind = 'A' AND av.project_id = $3 AND av.id = w.id AND av.producer_step_id IS NOT NULL
-  UNION ALL
-  SELECT 'A'::text, si.artifact_version_id, si.name FROM step_input si
-   WHERE w.kind = 'S' AND si.project_id = $3 AND si.step_run_id = w.id`;
-
-export function walkSql(upstream: boolean): string {
-  return `WITH RECURSIVE walk(kind, id, depth, src_kind, src_id, name) AS (
-    SELECT r.kind, r.id, 0, NULL::text, NULL::uuid, NULL::text FROM unnest($1::text[], $2::uuid[]) AS r(kind, id)
-    UNION
-    SELECT n.kind, n.id, w.depth + 1, w.kind, w.id, n.name FROM walk w CROSS JOIN LATERAL (${upstream ? UPSTREAM_STEP : DOWNSTREAM_STEP}) n
-    WHERE w.depth <= $4
-  ) SELECT * FROM walk LIMIT $5`;
-}
+// The raw-SQL side of the lineage comparison runs the server's own walk statement.
+export { walkSql } from '../src/domain/lineage/lineage.service';

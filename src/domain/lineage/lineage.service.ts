@@ -27,11 +27,12 @@ const UPSTREAM_STEP = `
    WHERE w.kind = 'S' AND si.project_id = $3 AND si.step_run_id = w.id`;
 
 /**
- * The walk goes one level past `depth` so we can tell whether depth cut it. UNION (not
+ * The walk ($1 kinds and $2 ids of the roots, $3 project, $4 depth, $5 work cap) goes one level past `depth` so we can tell whether depth cut it. UNION (not
  * UNION ALL) drops repeated (node, depth, edge) rows, and the depth bound ends the walk even
  * if bad data held a cycle. The outer LIMIT stops the recursion early on huge graphs.
  */
-function walkSql(step: string): string {
+export function walkSql(upstream: boolean): string {
+  const step = upstream ? UPSTREAM_STEP : DOWNSTREAM_STEP;
   return `WITH RECURSIVE walk(kind, id, depth, src_kind, src_id, name) AS (
     SELECT r.kind, r.id, 0, NULL::text, NULL::uuid, NULL::text FROM unnest($1::text[], $2::uuid[]) AS r(kind, id)
     UNION
@@ -56,7 +57,7 @@ export class LineageService {
     const cap = Math.max(limit * 20, 20_000);
     const walks: { rows: WalkRow[]; upstream: boolean }[] = [];
     for (const upstream of direction === LineageDirection.BOTH ? [true, false] : [direction === LineageDirection.UPSTREAM]) {
-      const rows: WalkRow[] = await this.db.query(walkSql(upstream ? UPSTREAM_STEP : DOWNSTREAM_STEP), [rootKinds, rootIds, projectId, depth, cap]);
+      const rows: WalkRow[] = await this.db.query(walkSql(upstream), [rootKinds, rootIds, projectId, depth, cap]);
       walks.push({ rows, upstream });
     }
     let truncated = walks.some((w) => w.rows.length >= cap);
