@@ -8,7 +8,7 @@ import type { Context } from './graphql/context';
 import { createFormatError, translateDatabaseError } from './graphql/errors';
 import { costPlugin, limitRules } from './graphql/limits';
 import { createLoaders } from './graphql/loaders';
-import { requestScope, RequestScope } from './db/request-scope';
+import { requestScope } from './db/request-scope';
 import { MIGRATIONS } from './db/data-source';
 import { HttpRoute, Metrics, MetricsScope } from './observability/metrics';
 import { ASSET_PREFIX, servePlaygroundAsset, servePlaygroundPage, wantsPlayground } from './playground/playground';
@@ -70,7 +70,7 @@ export async function startHttpServer(app: App, port: number, host: string): Pro
     csrfPrevention: true,
     validationRules: limitRules(config),
     formatError: createFormatError((err, formatted) => {
-      log.error({ err, path: formatted.path, requestId: requestScope.getStore() && (requestScope.getStore() as RequestScope & { requestId?: string }).requestId }, 'unexpected error');
+      log.error({ err, path: formatted.path, requestId: requestScope.getStore()?.requestId }, 'unexpected error');
     }),
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
@@ -81,10 +81,10 @@ export async function startHttpServer(app: App, port: number, host: string): Pro
       {
         async requestDidStart() {
           return {
-            async willSendResponse({ request, response, errors }) {
+            async willSendResponse({ operationName, response, errors }) {
               const scope = requestScope.getStore();
               if (!scope) return;
-              scope.operationName = request.operationName ?? null;
+              scope.operationName = operationName ?? null;
               const body = response.body.kind === 'single' ? response.body.singleResult : undefined;
               for (const e of body?.errors ?? errors ?? []) scope.errorCodes.push(String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR'));
             },
@@ -110,7 +110,7 @@ export async function startHttpServer(app: App, port: number, host: string): Pro
   async function graphql(req: http.IncomingMessage, res: http.ServerResponse, url: URL) {
     const requestId = randomUUID();
     const started = process.hrtime.bigint();
-    const scope: MetricsScope & { requestId: string } = { sqlStatements: 0, errorCodes: [], requestId };
+    const scope: MetricsScope = { sqlStatements: 0, errorCodes: [], requestId };
     const cors = corsHeaders(req);
     let status = 200;
     await requestScope.run(scope, async () => {

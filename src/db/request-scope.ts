@@ -4,7 +4,9 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { AbstractLogger, LogLevel, LogMessage, QueryRunner } from 'typeorm';
 
 export interface RequestScope {
+  requestId: string;
   sqlStatements: number;
+  /** The operation the document resolved to (null: anonymous or never resolved). */
   operationName?: string | null;
   errorCodes: string[];
 }
