@@ -155,3 +155,20 @@ test('a key limited to a project cannot create other projects', async () => {
   const ok = await app.ok(`mutation { createProject(input: { name: "gamma" }) { name } }`, undefined, { token: scopedAdmin });
   assert.equal(ok.createProject.name, 'gamma');
 });
+
+test('a scoped admin manages only keys limited to its projects and never sees other keys', async () => {
+  const scopedAdmin = (await asAdmin(`mutation { createApiKey(input: { name: "gamma-admin", role: ADMIN, projects: ["gamma"] }) { secret } }`)).createApiKey.secret;
+  const own = await app.ok(`mutation { createApiKey(input: { name: "gamma-viewer", role: VIEWER, projects: ["gamma"] }) { apiKey { id name projects } } }`, undefined, { token: scopedAdmin });
+  assert.deepEqual({ ...own.createApiKey.apiKey, id: undefined }, { id: undefined, name: 'gamma-viewer', projects: ['gamma'] });
+  for (const projects of ['[]', '["alpha"]', '["gamma", "alpha"]']) {
+    const r = await app.gql(`mutation { createApiKey(input: { name: "sneaky", role: ADMIN, projects: ${projects} }) { secret } }`, undefined, { token: scopedAdmin });
+    assert.equal(r.errors?.[0]?.extensions?.code, 'FORBIDDEN', projects);
+  }
+  const listed = await app.ok(`{ apiKeys { name projects } }`, undefined, { token: scopedAdmin });
+  assert.deepEqual(listed.apiKeys.map((k: { name: string }) => k.name).sort(), ['gamma-admin', 'gamma-viewer', 'scoped-admin']);
+  const editorKey = (await asAdmin(`{ apiKeys { id name } }`)).apiKeys.find((k: { name: string }) => k.name === 'editor').id;
+  const revoke = await app.gql(`mutation($id: ID!) { revokeApiKey(id: $id) { id } }`, { id: editorKey }, { token: scopedAdmin });
+  assert.equal(revoke.errors?.[0]?.extensions?.code, 'NOT_FOUND');
+  assert.equal((await app.ok(`query($id: ID!) { node(id: $id) { id } }`, { id: editorKey }, { token: scopedAdmin })).node, null);
+  assert.equal((await app.ok(`query($id: ID!) { node(id: $id) { id } }`, { id: own.createApiKey.apiKey.id }, { token: scopedAdmin })).node.id, own.createApiKey.apiKey.id);
+});

@@ -2,7 +2,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { Context } from '../../graphql/context';
-import { BadUserInputError, NotFoundError, UnauthenticatedError } from '../../graphql/errors';
+import { BadUserInputError, ForbiddenError, NotFoundError, UnauthenticatedError } from '../../graphql/errors';
 import { decodeId } from '../../graphql/ids';
 import { validateName } from '../../graphql/validation';
 import { hydrate } from '../../db/data-source';
@@ -44,7 +44,18 @@ export class AuthService {
 
   async create(ctx: Context, input: CreateApiKeyInput): Promise<CreatedApiKey> {
     assertRole(ctx.principal, Role.ADMIN, 'creating an api key');
+    // A key limited to some projects can hand out keys for those projects only.
+    const projects = input.projects ?? [];
+    if (ctx.principal.projectIds !== null && (!projects.length || projects.some((p) => !ctx.principal.projects.includes(p)))) {
+      throw new ForbiddenError(`this key is limited to projects ${ctx.principal.projects.join(', ')}; it can only create keys limited to them`);
+    }
     return this.createKey(input);
+  }
+
+  /** Admins see keys; a scoped admin only those limited to its own projects (others would name other projects). */
+  canSee(principal: Principal, key: { projects: string[] }): boolean {
+    if (principal.role !== Role.ADMIN) return false;
+    return principal.projectIds === null || (key.projects.length > 0 && key.projects.every((p) => principal.projects.includes(p)));
   }
 
   /** Also used by the bootstrap CLI and ADMIN_API_KEY, where there is no request. */
@@ -65,8 +76,9 @@ export class AuthService {
     assertRole(ctx.principal, Role.ADMIN, 'revoking an api key');
     const { id } = decodeId('ApiKey', globalId);
     return transaction(this.db, async (tx) => {
+      const [found] = await tx.query('SELECT projects FROM api_key WHERE id = $1', [id]);
+      if (!found || !this.canSee(ctx.principal, found)) throw new NotFoundError(`api key "${globalId}" not found`);
       const [[row]] = await tx.query('UPDATE api_key SET revoked_at = COALESCE(revoked_at, clock_timestamp()) WHERE id = $1 RETURNING *', [id]);
-      if (!row) throw new NotFoundError(`api key "${globalId}" not found`);
       return hydrate(this.db, ApiKey, row);
     });
   }
@@ -74,6 +86,6 @@ export class AuthService {
   async list(ctx: Context): Promise<ApiKey[]> {
     assertRole(ctx.principal, Role.ADMIN, 'listing api keys');
     const rows: Record<string, unknown>[] = await this.db.query('SELECT * FROM api_key ORDER BY created_at, id');
-    return rows.map((r) => hydrate(this.db, ApiKey, r));
+    return rows.map((r) => hydrate(this.db, ApiKey, r)).filter((k) => this.canSee(ctx.principal, k));
   }
 }

@@ -8,6 +8,7 @@ import { MAX_METADATA_BYTES, validateMetadata } from '../../graphql/validation';
 import { hydrate } from '../../db/data-source';
 import { transaction } from '../../db/transaction';
 import { ArtifactVersion } from '../artifacts/artifact-version.entity';
+import type { ApiKey } from '../auth/api-key.entity';
 import { Artifact } from '../artifacts/artifact.entity';
 import { assertRole, canSeeProject } from '../auth/principal';
 import { Role } from '../auth/role';
@@ -52,7 +53,7 @@ export class NodesService {
     }[type] as { load(id: string): Promise<Node | null> };
     const node = await loader.load(id);
     if (!node) return null;
-    if (type === 'ApiKey') return ctx.principal.role === Role.ADMIN ? node : null;
+    if (type === 'ApiKey') return ctx.services.auth.canSee(ctx.principal, node as unknown as ApiKey) ? node : null;
     if (type === 'Stack' || type === 'StackComponent') return node;
     const projectId = type === 'Project' ? node.id : (node as unknown as { projectId: string }).projectId;
     return canSeeProject(ctx.principal, projectId) ? node : null;
