@@ -414,6 +414,8 @@ async function seedLineageProject(client: ClientBase, name: string, o: LineageOp
     pl.lastFinal = previous[0];
   }
   await w.finish();
+  // Fresh statistics first: planned on the empty tables' statistics this update ran for minutes.
+  await client.query('ANALYZE artifact, artifact_version');
   await client.query(
     `UPDATE artifact a SET version_counter = v.n FROM (SELECT artifact_id, count(*)::int AS n FROM artifact_version WHERE project_id = $1 GROUP BY 1) v
      WHERE a.project_id = $1 AND a.id = v.artifact_id`, [projectId]);

@@ -39,6 +39,8 @@ async function main() {
     await http.close();
     await closeApp(app);
     log.info('stopped');
+    // Exit once the last lines are written; should the flush never call back, exit anyway.
+    setTimeout(() => process.exit(0), 1000).unref();
     log.flush(() => process.exit(0));
   };
   process.on('SIGINT', () => void stop('SIGINT'));
