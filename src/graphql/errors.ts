@@ -70,7 +70,8 @@ const CLIENT_CODES = new Set([
 export function createFormatError(log: (err: unknown, formatted: GraphQLFormattedError) => void) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
-    const appError = translateDatabaseError(rootCause(original)) ?? findAppError(error);
+    const chain = causes(error);
+    const appError = chain.find((e): e is AppError => e instanceof AppError) ?? translateDatabaseError(chain[chain.length - 1]);
     if (appError) {
       const { http: _http, ...extensions } = appError.extensions;
       return { message: appError.message, locations: formatted.locations, path: formatted.path, extensions };
@@ -84,23 +85,14 @@ export function createFormatError(log: (err: unknown, formatted: GraphQLFormatte
   };
 }
 
-/** The innermost error: Apollo wraps failures of context creation (e.g. the database is away). */
-function rootCause(error: unknown): unknown {
-  let current = error;
-  for (let i = 0; i < 5; i++) {
-    const inner = (current as { originalError?: unknown })?.originalError;
-    if (!inner || inner instanceof AppError) return inner instanceof AppError ? inner : current;
-    current = inner;
+/**
+ * The error and what it wraps, outermost first: our errors thrown while parsing scalars arrive
+ * inside validation errors, and driver errors inside Apollo's "context creation failed".
+ */
+function causes(error: unknown): unknown[] {
+  const chain: unknown[] = [];
+  for (let current = error; current && chain.length < 6; current = (current as { originalError?: unknown }).originalError) {
+    chain.push(current);
   }
-  return current;
-}
-
-/** Our errors thrown from scalar parsing arrive wrapped in a validation error; find them. */
-function findAppError(error: unknown): AppError | undefined {
-  let current = error as { originalError?: unknown } | undefined;
-  for (let i = 0; current && i < 5; i++) {
-    if (current instanceof AppError) return current;
-    current = current.originalError as { originalError?: unknown } | undefined;
-  }
-  return undefined;
+  return chain;
 }

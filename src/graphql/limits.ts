@@ -1,7 +1,7 @@
 // Query limits checked before any resolver runs: depth, aliases and root fields as validation
 // rules (cached with the document), cost per request (it depends on `first` in variables).
 import {
-  ASTVisitor, FieldNode, FragmentDefinitionNode, getNamedType, GraphQLList, GraphQLNonNull, GraphQLSchema, isListType, Kind,
+  ASTVisitor, FieldNode, FragmentDefinitionNode, getNamedType, GraphQLNonNull, GraphQLSchema, isListType, Kind,
   SelectionSetNode, ValidationContext, ValidationRule,
 } from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
@@ -94,7 +94,7 @@ const estimator: ComplexityEstimator = ({ type, field, args, childComplexity }) 
   // A connection's `nodes` and `edges` hold the `first` items its own cost already counted.
   if (type.name.endsWith('Connection')) return 1 + childComplexity;
   const inner = field.type instanceof GraphQLNonNull ? field.type.ofType : field.type;
-  if (isListType(inner) || inner instanceof GraphQLList) return 1 + ASSUMED_LIST_SIZE * childComplexity;
+  if (isListType(inner)) return 1 + ASSUMED_LIST_SIZE * childComplexity;
   return 1 + childComplexity;
 };
 

@@ -1,6 +1,7 @@
 // Relay connections: shared GraphQL shapes, argument validation and opaque keyset cursors.
 import { ArgsType, ClassType, Field, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { BadUserInputError } from './errors';
+import { UUID } from './ids';
 import { DateTimeScalar, StringPredicateScalar } from './scalars';
 import type { Predicate } from './scalars/string-predicate';
 
@@ -90,7 +91,6 @@ export function encodeCursor(field: ListOrderField, sort: string, id: string): s
   return Buffer.from(JSON.stringify([field === ListOrderField.NAME ? 'n' : 'c', sort, id])).toString('base64url');
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** created_at as PostgreSQL prints timestamptz::text, e.g. "2026-11-25 04:07:49.020123+00". */
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?$/;
 
@@ -101,14 +101,13 @@ export function decodeCursor(cursor: string, field: ListOrderField): Cursor {
   } catch {
     parsed = undefined;
   }
-  const ok = Array.isArray(parsed) && parsed.length === 3 && parsed.every((p) => typeof p === 'string') &&
-    /^[0-9a-f-]{36}$/.test(parsed[2]);
-  if (!ok) throw new BadUserInputError(`after: "${cursor.slice(0, 60)}" is not a valid cursor`, 'after');
+  const invalid = () => new BadUserInputError(`after: "${cursor.slice(0, 60)}" is not a valid cursor`, 'after');
+  if (!Array.isArray(parsed) || parsed.length !== 3 || !parsed.every((p) => typeof p === 'string')) throw invalid();
   const [f, sort, id] = parsed as string[];
   const cursorField = f === 'n' ? ListOrderField.NAME : ListOrderField.CREATED_AT;
   // Cursors are opaque but not signed: check what reaches SQL so a forged one is bad input, not a 500.
   if (!UUID.test(id) || (cursorField === ListOrderField.CREATED_AT && !TIMESTAMP.test(sort)) || sort.length > 1000 || sort.includes('\0')) {
-    throw new BadUserInputError(`after: "${cursor.slice(0, 60)}" is not a valid cursor`, 'after');
+    throw invalid();
   }
   if (cursorField !== field) throw new BadUserInputError('after: the cursor belongs to a list in another order', 'after');
   return { field, sort, id };

@@ -49,6 +49,7 @@ export class ArtifactsService {
    * Creates a version inside the caller's transaction. The upsert on the artifact row both
    * creates the artifact on first use and locks it, so concurrent registrations queue and the
    * counter hands out gap-free numbers (a rolled-back registration rolls its number back too).
+   * The caller has checked `spec` with validate().
    */
   async createVersion(tx: EntityManager, project: Project, spec: NewArtifactVersion): Promise<ArtifactVersion> {
     const numbered = spec.version == null;
@@ -67,7 +68,7 @@ export class ArtifactsService {
       `INSERT INTO artifact_version (project_id, artifact_id, version, type, uri, data_type, metadata, producer_step_id, producer_run_id, output_name)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *`,
       [project.id, artifact.id, version, spec.type ?? ArtifactType.DATA, spec.uri ?? null, spec.dataType ?? null,
-        validateMetadata(spec.metadata), spec.producer?.stepId ?? null, spec.producer?.runId ?? null, spec.producer?.outputName ?? null]);
+        spec.metadata ?? {}, spec.producer?.stepId ?? null, spec.producer?.runId ?? null, spec.producer?.outputName ?? null]);
     const created = hydrate(this.db, ArtifactVersion, row);
     const tags = [...(spec.tags ?? [])];
     if (spec.producer) tags.push(...(await this.tags.cascadeTagsOf(tx, project.id, spec.producer.runId)));

@@ -9,7 +9,7 @@ import { hydrate } from '../../db/data-source';
 import { transaction } from '../../db/transaction';
 import { ApiKey } from './api-key.entity';
 import { CreateApiKeyInput, CreatedApiKey } from './auth.types';
-import { ANONYMOUS, assertRole, Principal } from './principal';
+import { ANONYMOUS, assertRole, coversProjects, Principal } from './principal';
 import { Role } from './role';
 
 export const hashSecret = (secret: string) => createHash('sha256').update(secret).digest('hex');
@@ -45,8 +45,7 @@ export class AuthService {
   async create(ctx: Context, input: CreateApiKeyInput): Promise<CreatedApiKey> {
     assertRole(ctx.principal, Role.ADMIN, 'creating an api key');
     // A key limited to some projects can hand out keys for those projects only.
-    const projects = input.projects ?? [];
-    if (ctx.principal.projectIds !== null && (!projects.length || projects.some((p) => !ctx.principal.projects.includes(p)))) {
+    if (!coversProjects(ctx.principal, input.projects ?? [])) {
       throw new ForbiddenError(`this key is limited to projects ${ctx.principal.projects.join(', ')}; it can only create keys limited to them`);
     }
     return this.createKey(input);
@@ -54,8 +53,7 @@ export class AuthService {
 
   /** Admins see keys; a scoped admin only those limited to its own projects (others would name other projects). */
   canSee(principal: Principal, key: { projects: string[] }): boolean {
-    if (principal.role !== Role.ADMIN) return false;
-    return principal.projectIds === null || (key.projects.length > 0 && key.projects.every((p) => principal.projects.includes(p)));
+    return principal.role === Role.ADMIN && coversProjects(principal, key.projects);
   }
 
   /** Also used by the bootstrap CLI and ADMIN_API_KEY, where there is no request. */

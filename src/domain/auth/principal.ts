@@ -18,6 +18,11 @@ export function canSeeProject(principal: Principal, projectId: string): boolean 
   return principal.projectIds === null || principal.projectIds.includes(projectId);
 }
 
+/** Whether every one of these projects is within the principal's reach (an unlimited principal reaches all). */
+export function coversProjects(principal: Principal, names: readonly string[]): boolean {
+  return principal.projectIds === null || (names.length > 0 && names.every((n) => principal.projects.includes(n)));
+}
+
 export function assertRole(principal: Principal, needed: Role, action: string): void {
   if (!roleAtLeast(principal.role, needed)) {
     throw new ForbiddenError(`${action} needs the ${needed} role; this key has ${principal.role}`);

@@ -75,7 +75,7 @@ export class ModelsService {
     }
     const [row] = await tx.query(
       `INSERT INTO model_version (project_id, model_id, number, name, description, metadata) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
-      [project.id, model.id, number, name, input.description ?? null, validateMetadata(input.metadata)]);
+      [project.id, model.id, number, name, input.description ?? null, input.metadata ?? {}]);
     const version = hydrate(this.db, ModelVersion, row);
     await this.tags.apply(tx, { type: 'MODEL_VERSION', id: version.id, projectId: project.id, scopeId: model.id }, input.tags ?? []);
     return version;

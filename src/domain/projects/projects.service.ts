@@ -7,7 +7,7 @@ import { hydrate } from '../../db/data-source';
 import { listPage, ListSource } from '../../db/lists';
 import { transaction } from '../../db/transaction';
 import { Sql } from '../../db/sql';
-import { assertRole, canSeeProject, Principal } from '../auth/principal';
+import { assertRole, canSeeProject, coversProjects, Principal } from '../auth/principal';
 import { Role } from '../auth/role';
 import { Project } from './project.entity';
 import { CreateProjectInput } from './projects.types';
@@ -25,7 +25,7 @@ export class ProjectsService {
   async create(ctx: Context, input: CreateProjectInput): Promise<Project> {
     assertRole(ctx.principal, Role.ADMIN, 'creating a project');
     const name = validateName(input.name, 'name');
-    if (ctx.principal.projectIds !== null && !ctx.principal.projects.includes(name)) {
+    if (!coversProjects(ctx.principal, [name])) {
       throw new ForbiddenError(`this key is limited to projects ${ctx.principal.projects.join(', ')}; it can't create project "${name}"`);
     }
     return transaction(this.db, async (tx) => {
