@@ -1,12 +1,13 @@
 // Batch-loader builders shared by every area: by id, and one-to-many grouped by a key column.
 import DataLoader from 'dataloader';
 import { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
+import { KindName, KINDS } from '../domain/kinds';
 import { hydrate } from './data-source';
 
 /** One row per id; a missing id yields null (access checks happen at entry points). */
-export function byIdLoader<T extends ObjectLiteral>(db: DataSource, entity: EntityTarget<T>, table: string) {
+export function byIdLoader<T extends ObjectLiteral>(db: DataSource, entity: EntityTarget<T>, kind: KindName) {
   return new DataLoader<string, T | null>(async (ids) => {
-    const rows: Record<string, unknown>[] = await db.query(`SELECT * FROM ${table} WHERE id = ANY($1::uuid[])`, [ids]);
+    const rows: Record<string, unknown>[] = await db.query(`SELECT * FROM ${KINDS[kind].table} WHERE id = ANY($1::uuid[])`, [ids]);
     const byId = new Map(rows.map((r) => [r.id as string, hydrate(db, entity, r)]));
     return ids.map((id) => byId.get(id) ?? null);
   });

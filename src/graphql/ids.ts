@@ -1,11 +1,9 @@
 // Global ids: base64url("<Type>:<uuid>"), opaque to clients, type-checked on the way in.
+import { KIND_NAMES, KindName } from '../domain/kinds';
 import { BadUserInputError } from './errors';
 
-export const NODE_TYPES = [
-  'Project', 'Pipeline', 'PipelineRun', 'StepRun', 'Artifact', 'ArtifactVersion', 'Model',
-  'ModelVersion', 'Tag', 'ApiKey', 'Stack', 'StackComponent',
-] as const;
-export type NodeType = (typeof NODE_TYPES)[number];
+export const NODE_TYPES = KIND_NAMES;
+export type NodeType = KindName;
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const TYPES = new Set<string>(NODE_TYPES);

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import { DataSource } from 'typeorm';
-import { byIdLoader, groupLoader, newestLoader } from '../../db/loaders';
+import { groupLoader, newestLoader } from '../../db/loaders';
 import { childConnectionLoader, ListSource } from '../../db/lists';
 import { predicateSql } from '../../db/sql';
 import { ListFilter } from '../../graphql/pagination';
@@ -24,8 +24,6 @@ export const ARTIFACT_VERSIONS: ListSource<ArtifactVersionFilter> = {
 
 export function artifactLoaders(db: DataSource) {
   return {
-    artifactById: byIdLoader(db, Artifact, 'artifact'),
-    artifactVersionById: byIdLoader(db, ArtifactVersion, 'artifact_version'),
     artifactsByProjectId: childConnectionLoader<Artifact, ListFilter>(db, ARTIFACTS, 'project_id'),
     artifactVersionsByProjectId: childConnectionLoader<ArtifactVersion, ArtifactVersionFilter>(db, ARTIFACT_VERSIONS, 'project_id'),
     versionsByArtifactId: childConnectionLoader<ArtifactVersion, ArtifactVersionFilter>(db, ARTIFACT_VERSIONS, 'artifact_id'),

@@ -5,6 +5,7 @@ import type { Context } from '../../graphql/context';
 import { BadUserInputError, NotFoundError } from '../../graphql/errors';
 import { decodeId, encodeId } from '../../graphql/ids';
 import { canSeeProject } from '../auth/principal';
+import { KINDS } from '../kinds';
 import { ArtifactVersion } from '../artifacts/artifact-version.entity';
 import { StepRun } from '../runs/step-run.entity';
 import { LineageDirection, LineageEdge, LineageEdgeKind, LineageGraph } from './lineage.types';
@@ -144,8 +145,7 @@ export class LineageService {
   /** The walk's starting nodes: a run starts from its steps, a model version from its linked artifact versions. */
   private async roots(ctx: Context, of: string): Promise<{ projectId: string; roots: { kind: Kind; id: string }[] }> {
     const { type, id } = decodeId(['ArtifactVersion', 'StepRun', 'PipelineRun', 'ModelVersion'], of, 'of');
-    const table = { ArtifactVersion: 'artifact_version', StepRun: 'step_run', PipelineRun: 'pipeline_run', ModelVersion: 'model_version' }[type];
-    const [row] = await this.db.query(`SELECT project_id FROM ${table} WHERE id = $1`, [id]);
+    const [row] = await this.db.query(`SELECT project_id FROM ${KINDS[type].table} WHERE id = $1`, [id]);
     if (!row || !canSeeProject(ctx.principal, row.project_id)) throw new NotFoundError(`"${of}" not found`);
     const projectId: string = row.project_id;
     switch (type) {

@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import { DataSource } from 'typeorm';
 import { hydrate } from '../../db/data-source';
-import { byIdLoader, groupLoader, newestLoader } from '../../db/loaders';
+import { groupLoader, newestLoader } from '../../db/loaders';
 import { childConnectionLoader, ListSource } from '../../db/lists';
 import { predicateSql } from '../../db/sql';
 import { ListFilter } from '../../graphql/pagination';
@@ -25,8 +25,6 @@ export const MODEL_VERSIONS: ListSource<ModelVersionFilter> = {
 
 export function modelLoaders(db: DataSource) {
   return {
-    modelById: byIdLoader(db, Model, 'model'),
-    modelVersionById: byIdLoader(db, ModelVersion, 'model_version'),
     modelsByProjectId: childConnectionLoader<Model, ListFilter>(db, MODELS, 'project_id'),
     modelVersionsByProjectId: childConnectionLoader<ModelVersion, ModelVersionFilter>(db, MODEL_VERSIONS, 'project_id'),
     versionsByModelId: childConnectionLoader<ModelVersion, ModelVersionFilter>(db, MODEL_VERSIONS, 'model_id'),

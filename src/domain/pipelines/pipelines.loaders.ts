@@ -1,5 +1,4 @@
 import { DataSource } from 'typeorm';
-import { byIdLoader } from '../../db/loaders';
 import { childConnectionLoader, ListSource } from '../../db/lists';
 import { ListFilter } from '../../graphql/pagination';
 import { Pipeline } from './pipeline.entity';
@@ -8,7 +7,6 @@ export const PIPELINES: ListSource<ListFilter> = { entity: Pipeline, table: 'pip
 
 export function pipelineLoaders(db: DataSource) {
   return {
-    pipelineById: byIdLoader(db, Pipeline, 'pipeline'),
     pipelinesByProjectId: childConnectionLoader<Pipeline, ListFilter>(db, PIPELINES, 'project_id'),
   };
 }

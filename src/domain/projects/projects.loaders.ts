@@ -1,12 +1,10 @@
 import DataLoader from 'dataloader';
 import { DataSource } from 'typeorm';
 import { hydrate } from '../../db/data-source';
-import { byIdLoader } from '../../db/loaders';
 import { Project } from './project.entity';
 
 export function projectLoaders(db: DataSource) {
   return {
-    projectById: byIdLoader(db, Project, 'project'),
     projectByName: new DataLoader<string, Project | null>(async (names) => {
       const rows: Record<string, unknown>[] = await db.query('SELECT * FROM project WHERE name = ANY($1::text[])', [names]);
       const byName = new Map(rows.map((r) => [r.name as string, hydrate(db, Project, r)]));

@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { byIdLoader, groupLoader, newestLoader } from '../../db/loaders';
+import { groupLoader, newestLoader } from '../../db/loaders';
 import { childConnectionLoader, ListSource } from '../../db/lists';
 import { predicateSql } from '../../db/sql';
 import { PipelineRun } from './pipeline-run.entity';
@@ -19,8 +19,6 @@ export const RUNS: ListSource<RunFilter> = {
 
 export function runLoaders(db: DataSource) {
   return {
-    runById: byIdLoader(db, PipelineRun, 'pipeline_run'),
-    stepById: byIdLoader(db, StepRun, 'step_run'),
     stepsByRunId: groupLoader(db, StepRun, 'SELECT run_id AS __key, * FROM step_run WHERE run_id = ANY($1::uuid[]) ORDER BY created_at, id'),
     runsByProjectId: childConnectionLoader<PipelineRun, RunFilter>(db, RUNS, 'project_id'),
     runsByPipelineId: childConnectionLoader<PipelineRun, RunFilter>(db, RUNS, 'pipeline_id'),

@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { byIdLoader, groupLoader } from '../../db/loaders';
+import { groupLoader } from '../../db/loaders';
 import { ListSource } from '../../db/lists';
 import { predicateSql } from '../../db/sql';
 import { Stack, StackComponent } from './stack.entity';
@@ -14,8 +14,6 @@ export const STACKS: ListSource<StackFilter> = {
 
 export function stackLoaders(db: DataSource) {
   return {
-    stackById: byIdLoader(db, Stack, 'stack'),
-    componentById: byIdLoader(db, StackComponent, 'stack_component'),
     componentsByStackId: groupLoader(db, StackComponent,
       `SELECT l.stack_id AS __key, c.* FROM stack_component_link l JOIN stack_component c ON c.id = l.component_id
        WHERE l.stack_id = ANY($1::uuid[]) ORDER BY c.type, c.name`),

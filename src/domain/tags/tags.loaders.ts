@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import { DataSource } from 'typeorm';
-import { byIdLoader, groupLoader } from '../../db/loaders';
+import { groupLoader } from '../../db/loaders';
 import { childConnectionLoader, ListSource } from '../../db/lists';
 import { NameFilter } from '../../graphql/pagination';
 import { Tag } from './tag.entity';
@@ -9,7 +9,6 @@ export const TAGS: ListSource<NameFilter> = { entity: Tag, table: 'tag' };
 
 export function tagLoaders(db: DataSource) {
   return {
-    tagById: byIdLoader(db, Tag, 'tag'),
     tagsByResourceId: groupLoader(db, Tag,
       `SELECT ta.resource_id AS __key, tg.* FROM tag_assignment ta
        JOIN tag tg ON tg.project_id = ta.project_id AND tg.id = ta.tag_id
