@@ -23,6 +23,8 @@ before(async () => {
   const step = await asAdmin(`mutation($r: ID!) { recordStep(input: { run: $r, name: "s", status: COMPLETED, outputs: [{ name: "o", artifact: "data" }] }) { id outputs { artifactVersion { id } } } }`, { r: ids.run });
   ids.step = step.recordStep.id;
   ids.artifactVersion = step.recordStep.outputs[0].artifactVersion.id;
+  ids.artifact = (await asAdmin(`{ artifact(project: "alpha", name: "data") { id } }`)).artifact.id;
+  ids.model = (await asAdmin(`{ model(project: "alpha", name: "m") { id } }`)).model.id;
   ids.tag = (await asAdmin(`{ tag(project: "alpha", name: "t1") { id } }`)).tag.id;
   ids.project = (await asAdmin(`{ project(name: "alpha") { id } }`)).project.id;
   const mk = async (name: string, role: string, projects?: string[]) =>
@@ -95,6 +97,11 @@ const OPS: Op[] = [
     pick: (d) => d.revokeApiKey,
     expect: ADMIN,
   },
+  { name: 'updateProject', make: () => ({ q: `mutation($id: ID!) { updateProject(input: { id: $id, description: "d" }) { description } }`, v: { id: ids.project } }), pick: (d) => d.updateProject, expect: { ...ADMIN, scoped: 'NOT_FOUND' } },
+  { name: 'updatePipeline', make: () => ({ q: `mutation($id: ID!) { updatePipeline(input: { id: $id, description: "d" }) { name } }`, v: { id: ids.pipeline } }), pick: (d) => d.updatePipeline, expect: WRITE },
+  { name: 'updateArtifact', make: () => ({ q: `mutation($id: ID!) { updateArtifact(input: { id: $id, name: "data" }) { name } }`, v: { id: ids.artifact } }), pick: (d) => d.updateArtifact, expect: WRITE },
+  { name: 'updateModel', make: () => ({ q: `mutation($id: ID!) { updateModel(input: { id: $id, description: "d" }) { name } }`, v: { id: ids.model } }), pick: (d) => d.updateModel, expect: WRITE },
+  { name: 'updateModelVersion', make: () => ({ q: `mutation($id: ID!) { updateModelVersion(input: { id: $id, description: "d" }) { number } }`, v: { id: ids.modelVersion } }), pick: (d) => d.updateModelVersion, expect: WRITE },
   { name: 'logMetadata', make: () => ({ q: `mutation($r: ID!) { logMetadata(resource: $r, metadata: { a: 1 }) { id } }`, v: { r: ids.run } }), pick: (d) => d.logMetadata, expect: WRITE },
 ];
 

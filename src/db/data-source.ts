@@ -5,8 +5,9 @@ import { SnakeNamingStrategy } from './naming';
 import { CountingLogger } from './request-scope';
 import { InitialSchema1764043200000 } from './migrations/1764043200000-initial-schema';
 import { TagFilterIndexes1764050400000 } from './migrations/1764050400000-tag-filter-indexes';
+import { UpdatedAt1764140000000 } from './migrations/1764140000000-updated-at';
 
-export const MIGRATIONS = [InitialSchema1764043200000, TagFilterIndexes1764050400000];
+export const MIGRATIONS = [InitialSchema1764043200000, TagFilterIndexes1764050400000, UpdatedAt1764140000000];
 
 export interface DataSourceOptions {
   url: string;

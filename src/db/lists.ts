@@ -25,6 +25,8 @@ export interface CommonFilter {
   withoutTags?: Predicate[];
   createdAfter?: Date;
   createdBefore?: Date;
+  updatedAfter?: Date;
+  updatedBefore?: Date;
 }
 
 export interface ListQuery<F> {
@@ -46,6 +48,8 @@ export function filterConditions<F extends CommonFilter>(sql: Sql, source: ListS
   if (filter.name) conds.push(predicateSql(sql, `t.${source.nameColumn ?? 'name'}`, filter.name));
   if (filter.createdAfter) conds.push(`t.created_at > ${sql.p(filter.createdAfter)}`);
   if (filter.createdBefore) conds.push(`t.created_at < ${sql.p(filter.createdBefore)}`);
+  if (filter.updatedAfter) conds.push(`t.updated_at > ${sql.p(filter.updatedAfter)}`);
+  if (filter.updatedBefore) conds.push(`t.updated_at < ${sql.p(filter.updatedBefore)}`);
   if (source.resourceType) {
     for (const p of filter.tags ?? []) conds.push(tagExists(sql, source.resourceType, [p]));
     if (filter.withoutTags?.length) conds.push(`NOT ${tagExists(sql, source.resourceType, filter.withoutTags)}`);
@@ -55,7 +59,7 @@ export function filterConditions<F extends CommonFilter>(sql: Sql, source: ListS
 }
 
 function orderParts(source: ListSource<unknown>, page: PageRequest) {
-  const column = page.field === ListOrderField.NAME ? `t.${source.nameColumn ?? 'name'}` : 't.created_at';
+  const column = page.field === ListOrderField.NAME ? `t.${source.nameColumn ?? 'name'}` : page.field === ListOrderField.UPDATED_AT ? 't.updated_at' : 't.created_at';
   const cast = page.field === ListOrderField.NAME ? 'text' : 'timestamptz';
   const dir = page.direction === SortDirection.ASC ? 'ASC' : 'DESC';
   return { column, cast, dir, cmp: dir === 'ASC' ? '>' : '<' };

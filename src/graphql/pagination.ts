@@ -14,6 +14,7 @@ registerEnumType(SortDirection, { name: 'SortDirection' });
 export enum ListOrderField {
   CREATED_AT = 'CREATED_AT',
   NAME = 'NAME',
+  UPDATED_AT = 'UPDATED_AT',
 }
 registerEnumType(ListOrderField, { name: 'ListOrderField' });
 
@@ -38,6 +39,12 @@ export class NameFilter {
 
   @Field(() => DateTimeScalar, { nullable: true })
   createdBefore?: Date;
+
+  @Field(() => DateTimeScalar, { nullable: true })
+  updatedAfter?: Date;
+
+  @Field(() => DateTimeScalar, { nullable: true })
+  updatedBefore?: Date;
 }
 
 @InputType({
@@ -87,11 +94,16 @@ export interface Cursor {
   id: string;
 }
 
+/** The first element of a cursor: which order it belongs to. */
+const CURSOR_FIELD: Record<ListOrderField, string> = { CREATED_AT: 'c', NAME: 'n', UPDATED_AT: 'u' };
+const FIELD_OF_CURSOR = new Map(Object.entries(CURSOR_FIELD).map(([f, c]) => [c, f as ListOrderField]));
+const TIMESTAMP_FIELDS = new Set([ListOrderField.CREATED_AT, ListOrderField.UPDATED_AT]);
+
 export function encodeCursor(field: ListOrderField, sort: string, id: string): string {
-  return Buffer.from(JSON.stringify([field === ListOrderField.NAME ? 'n' : 'c', sort, id])).toString('base64url');
+  return Buffer.from(JSON.stringify([CURSOR_FIELD[field], sort, id])).toString('base64url');
 }
 
-/** created_at as PostgreSQL prints timestamptz::text, e.g. "2026-11-25 04:07:49.020123+00". */
+/** created_at or updated_at as PostgreSQL prints timestamptz::text, e.g. "2026-11-25 04:07:49.020123+00". */
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?$/;
 
 export function decodeCursor(cursor: string, field: ListOrderField): Cursor {
@@ -104,9 +116,9 @@ export function decodeCursor(cursor: string, field: ListOrderField): Cursor {
   const invalid = () => new BadUserInputError(`after: "${cursor.slice(0, 60)}" is not a valid cursor`, 'after');
   if (!Array.isArray(parsed) || parsed.length !== 3 || !parsed.every((p) => typeof p === 'string')) throw invalid();
   const [f, sort, id] = parsed as string[];
-  const cursorField = f === 'n' ? ListOrderField.NAME : ListOrderField.CREATED_AT;
+  const cursorField = FIELD_OF_CURSOR.get(f);
   // Cursors are opaque but not signed: check what reaches SQL so a forged one is bad input, not a 500.
-  if (!UUID.test(id) || (cursorField === ListOrderField.CREATED_AT && !TIMESTAMP.test(sort)) || sort.length > 1000 || sort.includes('\0')) {
+  if (!cursorField || !UUID.test(id) || (TIMESTAMP_FIELDS.has(cursorField) && !TIMESTAMP.test(sort)) || sort.length > 1000 || sort.includes('\0')) {
     throw invalid();
   }
   if (cursorField !== field) throw new BadUserInputError('after: the cursor belongs to a list in another order', 'after');

@@ -66,6 +66,8 @@ export type ListFilter = {
   createdBefore?: string | null | undefined;
   name?: string | null | undefined;
   tags?: Array<string> | null | undefined;
+  updatedAfter?: string | null | undefined;
+  updatedBefore?: string | null | undefined;
   /** Entities none of whose tags matches any entry, e.g. ["startswith:environment-"] finds the ones with no environment tag. */
   withoutTags?: Array<string> | null | undefined;
 };
@@ -77,7 +79,8 @@ export type ListOrder = {
 
 export type ListOrderField =
   | 'CREATED_AT'
-  | 'NAME';
+  | 'NAME'
+  | 'UPDATED_AT';
 
 export type ModelArtifactKind =
   | 'DATA'
@@ -101,6 +104,8 @@ export type NameFilter = {
   createdAfter?: string | null | undefined;
   createdBefore?: string | null | undefined;
   name?: string | null | undefined;
+  updatedAfter?: string | null | undefined;
+  updatedBefore?: string | null | undefined;
 };
 
 export type PromoteModelVersionInput = {

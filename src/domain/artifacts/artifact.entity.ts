@@ -23,4 +23,8 @@ export class Artifact extends Node {
   @Field(() => DateTimeScalar)
   @Column('timestamptz')
   createdAt: Date;
+
+  @Field(() => DateTimeScalar, { description: 'When it last changed: an edit, a tag added or removed, metadata, a stage, a deletion or restore.' })
+  @Column('timestamptz')
+  updatedAt: Date;
 }

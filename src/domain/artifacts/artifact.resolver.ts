@@ -8,13 +8,18 @@ import { StepRun } from '../runs/step-run.entity';
 import { Tag } from '../tags/tag.entity';
 import { Artifact } from './artifact.entity';
 import { ArtifactVersion } from './artifact-version.entity';
-import { ArtifactVersionConnection, ArtifactVersionListArgs, RegisterArtifactVersionInput } from './artifacts.types';
+import { ArtifactVersionConnection, ArtifactVersionListArgs, RegisterArtifactVersionInput, UpdateArtifactInput } from './artifacts.types';
 
 @Resolver(() => Artifact)
 export class ArtifactResolver {
   @Query(() => Artifact, { nullable: true })
   artifact(@Arg('project') project: string, @Arg('name') name: string, @Ctx() ctx: Context) {
     return ctx.services.artifacts.findArtifact(ctx, project, name);
+  }
+
+  @Mutation(() => Artifact, { description: 'Renames an artifact; its id, versions and lineage stay.' })
+  updateArtifact(@Arg('input') input: UpdateArtifactInput, @Ctx() ctx: Context) {
+    return ctx.services.artifacts.update(ctx, input);
   }
 
   @FieldResolver(() => Project)

@@ -12,7 +12,13 @@ import type { TagInput } from '../tags/tags.types';
 import { Artifact } from './artifact.entity';
 import { ArtifactType } from './artifact-type';
 import { ArtifactVersion } from './artifact-version.entity';
-import { RegisterArtifactVersionInput } from './artifacts.types';
+import { RegisterArtifactVersionInput, UpdateArtifactInput } from './artifacts.types';
+import { decodeId } from '../../graphql/ids';
+import { Role } from '../auth/role';
+import { assertNameFree, given } from '../lifecycle/edits';
+import { lockForWrite, updateRow, WritableRow } from '../lifecycle/writable';
+
+export const ARTIFACT: WritableRow = { label: 'artifact', table: 'artifact' };
 
 export interface NewArtifactVersion {
   artifact: string;
@@ -82,6 +88,19 @@ export class ArtifactsService {
       const project = await this.projects.getForWrite(ctx, tx, input.project);
       return this.createVersion(tx, project, input);
     });
+  }
+
+  /** Renames keep the id, the versions and every lineage edge. */
+  async update(ctx: Context, input: UpdateArtifactInput): Promise<Artifact> {
+    const { id } = decodeId('Artifact', input.id);
+    const name = given(input.name ?? undefined, (v) => validateName(v, 'name'));
+    const artifact = await transaction(this.db, async (tx) => {
+      const row = await lockForWrite(ctx, tx, ARTIFACT, id, input.id, Role.EDITOR, 'updating an artifact');
+      await assertNameFree(tx, ARTIFACT, row, name, () => `artifact "${name}" already exists in this project`);
+      return hydrate(this.db, Artifact, await updateRow(tx, ARTIFACT, row, { name }));
+    });
+    ctx.loaders.artifactById.clear(id);
+    return artifact;
   }
 
   findArtifact(ctx: Context, projectName: string, name: string): Promise<Artifact | null> {

@@ -1,4 +1,4 @@
-import { ArgsType, Field, InputType, ObjectType } from 'type-graphql';
+import { ArgsType, Field, ID, InputType, ObjectType } from 'type-graphql';
 import { connectionType, ListFilter, PageArgs } from '../../graphql/pagination';
 import { JSONScalar, StringPredicateScalar } from '../../graphql/scalars';
 import type { Predicate } from '../../graphql/scalars/string-predicate';
@@ -49,6 +49,12 @@ export class StepArtifact {
   name: string;
 
   artifactVersionId: string;
+}
+
+@InputType()
+export class UpdateArtifactInput {
+  @Field(() => ID) id: string;
+  @Field(() => String, { nullable: true }) name?: string | null;
 }
 
 export const ArtifactConnection = connectionType('Artifact', Artifact);

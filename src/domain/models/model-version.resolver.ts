@@ -6,7 +6,7 @@ import { Tag } from '../tags/tag.entity';
 import { Model } from './model.entity';
 import { ModelArtifactKind } from './model-enums';
 import { ModelArtifactLink, ModelVersion, StageChange } from './model-version.entity';
-import { CreateModelVersionInput, LinkArtifactInput, PromoteModelVersionInput, PromoteModelVersionPayload } from './models.types';
+import { CreateModelVersionInput, LinkArtifactInput, PromoteModelVersionInput, PromoteModelVersionPayload, UpdateModelVersionInput } from './models.types';
 
 @Resolver(() => ModelVersion)
 export class ModelVersionResolver {
@@ -23,6 +23,11 @@ export class ModelVersionResolver {
   @Mutation(() => ModelVersion)
   createModelVersion(@Arg('input') input: CreateModelVersionInput, @Ctx() ctx: Context) {
     return ctx.services.models.createModelVersion(ctx, input);
+  }
+
+  @Mutation(() => ModelVersion, { description: 'Renames or re-describes a version; its number, stage and links stay.' })
+  updateModelVersion(@Arg('input') input: UpdateModelVersionInput, @Ctx() ctx: Context) {
+    return ctx.services.models.updateModelVersion(ctx, input);
   }
 
   @Mutation(() => ModelVersion)

@@ -31,4 +31,8 @@ export class Model extends Node {
   @Field(() => DateTimeScalar)
   @Column('timestamptz')
   createdAt: Date;
+
+  @Field(() => DateTimeScalar, { description: 'When it last changed: an edit, a tag added or removed, metadata, a stage, a deletion or restore.' })
+  @Column('timestamptz')
+  updatedAt: Date;
 }

@@ -8,7 +8,7 @@ import { Tag } from '../tags/tag.entity';
 import { Model } from './model.entity';
 import { ModelStage } from './model-enums';
 import { ModelVersion } from './model-version.entity';
-import { CreateModelInput, ModelVersionConnection, ModelVersionListArgs } from './models.types';
+import { CreateModelInput, ModelVersionConnection, ModelVersionListArgs, UpdateModelInput } from './models.types';
 
 @Resolver(() => Model)
 export class ModelResolver {
@@ -20,6 +20,11 @@ export class ModelResolver {
   @Mutation(() => Model)
   createModel(@Arg('input') input: CreateModelInput, @Ctx() ctx: Context) {
     return ctx.services.models.createModel(ctx, input);
+  }
+
+  @Mutation(() => Model, { description: 'Renames (id, versions, stages and links stay) or re-describes a model.' })
+  updateModel(@Arg('input') input: UpdateModelInput, @Ctx() ctx: Context) {
+    return ctx.services.models.updateModel(ctx, input);
   }
 
   @FieldResolver(() => Project)

@@ -17,7 +17,13 @@ import { ModelArtifactKind, ModelStage } from './model-enums';
 import { ModelVersion } from './model-version.entity';
 import {
   CreateModelInput, CreateModelVersionInput, LinkArtifactInput, ModelRefInput, PromoteModelVersionInput, PromoteModelVersionPayload,
+  UpdateModelInput, UpdateModelVersionInput,
 } from './models.types';
+import { assertNameFree, given } from '../lifecycle/edits';
+import { lockForWrite, updateRow, WritableRow } from '../lifecycle/writable';
+
+export const MODEL: WritableRow = { label: 'model', table: 'model' };
+export const MODEL_VERSION: WritableRow & { nameScope: string } = { label: 'model version', table: 'model_version', nameScope: 'model_id' };
 
 const DIGITS = /^\d+$/;
 /** Stages a single version holds at a time; the others can be held by many. */
@@ -48,6 +54,35 @@ export class ModelsService {
       await this.tags.apply(tx, { type: 'MODEL', id: model.id, projectId: project.id, scopeId: project.id }, input.tags ?? []);
       return model;
     });
+  }
+
+  /** Renames keep the id, the versions, their stages and links. */
+  async updateModel(ctx: Context, input: UpdateModelInput): Promise<Model> {
+    const { id } = decodeId('Model', input.id);
+    const name = given(input.name ?? undefined, (v) => validateName(v, 'name'));
+    const description = given(input.description, (v) => validateText(v, 'description'));
+    const license = given(input.license, (v) => validateText(v, 'license', 255));
+    const model = await transaction(this.db, async (tx) => {
+      const row = await lockForWrite(ctx, tx, MODEL, id, input.id, Role.EDITOR, 'updating a model');
+      await assertNameFree(tx, MODEL, row, name, () => `model "${name}" already exists in this project`);
+      return hydrate(this.db, Model, await updateRow(tx, MODEL, row, { name, description, license }));
+    });
+    ctx.loaders.modelById.clear(id);
+    return model;
+  }
+
+  /** A version keeps its number; its name follows the rules of createModelVersion. */
+  async updateModelVersion(ctx: Context, input: UpdateModelVersionInput): Promise<ModelVersion> {
+    const { id } = decodeId('ModelVersion', input.id);
+    const name = input.name ?? undefined;
+    this.validateVersion({ name, description: input.description });
+    const version = await transaction(this.db, async (tx) => {
+      const row = await lockForWrite(ctx, tx, MODEL_VERSION, id, input.id, Role.EDITOR, 'updating a model version');
+      await assertNameFree(tx, MODEL_VERSION, row, name, () => `this model already has a version named "${name}"`);
+      return hydrate(this.db, ModelVersion, await updateRow(tx, MODEL_VERSION, row, { name, description: input.description }));
+    });
+    ctx.loaders.modelVersionById.clear(id);
+    return version;
   }
 
   async createModelVersion(ctx: Context, input: CreateModelVersionInput): Promise<ModelVersion> {

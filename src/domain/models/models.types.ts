@@ -73,6 +73,21 @@ export class PromoteModelVersionPayload {
   demoted: ModelVersion[];
 }
 
+@InputType()
+export class UpdateModelInput {
+  @Field(() => ID) id: string;
+  @Field(() => String, { nullable: true }) name?: string | null;
+  @Field(() => String, { nullable: true }) description?: string | null;
+  @Field(() => String, { nullable: true }) license?: string | null;
+}
+
+@InputType()
+export class UpdateModelVersionInput {
+  @Field(() => ID) id: string;
+  @Field(() => String, { nullable: true }) name?: string | null;
+  @Field(() => String, { nullable: true }) description?: string | null;
+}
+
 export const ModelConnection = connectionType('Model', Model);
 export const ModelVersionConnection = connectionType('ModelVersion', ModelVersion);
 

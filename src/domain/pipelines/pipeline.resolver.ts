@@ -7,7 +7,7 @@ import { PipelineRun } from '../runs/pipeline-run.entity';
 import { PipelineRunConnection, RunListArgs } from '../runs/runs.types';
 import { Tag } from '../tags/tag.entity';
 import { Pipeline } from './pipeline.entity';
-import { CreatePipelineInput } from './pipelines.types';
+import { CreatePipelineInput, UpdatePipelineInput } from './pipelines.types';
 
 @Resolver(() => Pipeline)
 export class PipelineResolver {
@@ -19,6 +19,11 @@ export class PipelineResolver {
   @Mutation(() => Pipeline)
   createPipeline(@Arg('input') input: CreatePipelineInput, @Ctx() ctx: Context) {
     return ctx.services.pipelines.create(ctx, input);
+  }
+
+  @Mutation(() => Pipeline, { description: 'Renames (the id, runs and tags stay) or re-describes a pipeline.' })
+  updatePipeline(@Arg('input') input: UpdatePipelineInput, @Ctx() ctx: Context) {
+    return ctx.services.pipelines.update(ctx, input);
   }
 
   @FieldResolver(() => Project)

@@ -7,7 +7,13 @@ import { transaction } from '../../db/transaction';
 import type { ProjectsService } from '../projects/projects.service';
 import type { TagsService } from '../tags/tags.service';
 import { Pipeline } from './pipeline.entity';
-import { CreatePipelineInput } from './pipelines.types';
+import { CreatePipelineInput, UpdatePipelineInput } from './pipelines.types';
+import { decodeId } from '../../graphql/ids';
+import { Role } from '../auth/role';
+import { assertNameFree, given } from '../lifecycle/edits';
+import { lockForWrite, updateRow, WritableRow } from '../lifecycle/writable';
+
+export const PIPELINE: WritableRow = { label: 'pipeline', table: 'pipeline' };
 
 export class PipelinesService {
   constructor(private readonly db: DataSource, private readonly projects: ProjectsService, private readonly tags: TagsService) {}
@@ -25,6 +31,20 @@ export class PipelinesService {
       await this.tags.apply(tx, { type: 'PIPELINE', id: pipeline.id, projectId: project.id, scopeId: project.id }, input.tags ?? []);
       return pipeline;
     });
+  }
+
+  /** Renames keep the id, the runs and the tags. */
+  async update(ctx: Context, input: UpdatePipelineInput): Promise<Pipeline> {
+    const { id } = decodeId('Pipeline', input.id);
+    const name = given(input.name ?? undefined, (v) => validateName(v, 'name'));
+    const description = given(input.description, (v) => validateText(v, 'description'));
+    const pipeline = await transaction(this.db, async (tx) => {
+      const row = await lockForWrite(ctx, tx, PIPELINE, id, input.id, Role.EDITOR, 'updating a pipeline');
+      await assertNameFree(tx, PIPELINE, row, name, () => `pipeline "${name}" already exists in this project`);
+      return hydrate(this.db, Pipeline, await updateRow(tx, PIPELINE, row, { name, description }));
+    });
+    ctx.loaders.pipelineById.clear(id);
+    return pipeline;
   }
 
   /** The pipeline of that name, created on first use (startRun). */

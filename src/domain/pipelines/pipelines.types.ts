@@ -1,4 +1,4 @@
-import { Field, InputType } from 'type-graphql';
+import { Field, ID, InputType } from 'type-graphql';
 import { connectionType } from '../../graphql/pagination';
 import { TagInput } from '../tags/tags.types';
 import { Pipeline } from './pipeline.entity';
@@ -16,6 +16,13 @@ export class CreatePipelineInput {
 
   @Field(() => [TagInput], { nullable: true })
   tags?: TagInput[] | null;
+}
+
+@InputType()
+export class UpdatePipelineInput {
+  @Field(() => ID) id: string;
+  @Field(() => String, { nullable: true }) name?: string | null;
+  @Field(() => String, { nullable: true }) description?: string | null;
 }
 
 export const PipelineConnection = connectionType('Pipeline', Pipeline);

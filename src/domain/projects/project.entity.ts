@@ -24,4 +24,8 @@ export class Project extends Node {
   @Field(() => DateTimeScalar)
   @Column('timestamptz')
   createdAt: Date;
+
+  @Field(() => DateTimeScalar, { description: 'When it last changed.' })
+  @Column('timestamptz')
+  updatedAt: Date;
 }

@@ -8,7 +8,7 @@ import { PipelineConnection } from '../pipelines/pipelines.types';
 import { PipelineRunConnection, RunListArgs } from '../runs/runs.types';
 import { TagConnection } from '../tags/tag.resolver';
 import { Project } from './project.entity';
-import { CreateProjectInput, ProjectConnection } from './projects.types';
+import { CreateProjectInput, ProjectConnection, UpdateProjectInput } from './projects.types';
 
 @Resolver(() => Project)
 export class ProjectResolver {
@@ -25,6 +25,11 @@ export class ProjectResolver {
   @Mutation(() => Project)
   createProject(@Arg('input') input: CreateProjectInput, @Ctx() ctx: Context) {
     return ctx.services.projects.create(ctx, input);
+  }
+
+  @Mutation(() => Project, { description: 'Changes the display name or description; the name stays (api keys name projects). ADMIN only.' })
+  updateProject(@Arg('input') input: UpdateProjectInput, @Ctx() ctx: Context) {
+    return ctx.services.projects.update(ctx, input);
   }
 
   @FieldResolver(() => PipelineConnection)

@@ -10,9 +10,13 @@ import { Sql } from '../../db/sql';
 import { assertRole, canSeeProject, coversProjects, Principal } from '../auth/principal';
 import { Role } from '../auth/role';
 import { Project } from './project.entity';
-import { CreateProjectInput } from './projects.types';
+import { CreateProjectInput, UpdateProjectInput } from './projects.types';
+import { given } from '../lifecycle/edits';
+import { lockForWrite, updateRow, WritableRow } from '../lifecycle/writable';
+import { decodeId } from '../../graphql/ids';
 
 const PROJECTS: ListSource<NameFilter> = { entity: Project, table: 'project' };
+const PROJECT: WritableRow = { label: 'project', table: 'project', projectColumn: 'id' };
 
 /** Limits a list to the caller's projects (alias t, column project_id or id for projects). */
 export function visibleProjects(principal: Principal, column = 't.project_id') {
@@ -36,6 +40,22 @@ export class ProjectsService {
       if (!row) throw new ConflictError(`project "${name}" already exists`);
       return hydrate(this.db, Project, row);
     });
+  }
+
+  /** Project names stay fixed: api keys name the projects they are limited to. */
+  async update(ctx: Context, input: UpdateProjectInput): Promise<Project> {
+    const { id } = decodeId('Project', input.id);
+    const changes = {
+      display_name: given(input.displayName, (v) => validateText(v, 'displayName', 255)),
+      description: given(input.description, (v) => validateText(v, 'description')),
+    };
+    const project = await transaction(this.db, async (tx) => {
+      const row = await lockForWrite(ctx, tx, PROJECT, id, input.id, Role.ADMIN, 'updating a project');
+      return hydrate(this.db, Project, await updateRow(tx, PROJECT, row, changes));
+    });
+    ctx.loaders.projectById.clear(id);
+    ctx.loaders.projectByName.clear(project.name);
+    return project;
   }
 
   list(ctx: Context, args: PageArgs & { filter?: NameFilter }) {

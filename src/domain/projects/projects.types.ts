@@ -1,4 +1,4 @@
-import { Field, InputType } from 'type-graphql';
+import { Field, ID, InputType } from 'type-graphql';
 import { connectionType } from '../../graphql/pagination';
 import { Project } from './project.entity';
 
@@ -12,6 +12,13 @@ export class CreateProjectInput {
 
   @Field(() => String, { nullable: true })
   description?: string | null;
+}
+
+@InputType()
+export class UpdateProjectInput {
+  @Field(() => ID) id: string;
+  @Field(() => String, { nullable: true }) displayName?: string | null;
+  @Field(() => String, { nullable: true }) description?: string | null;
 }
 
 export const ProjectConnection = connectionType('Project', Project);

@@ -25,6 +25,10 @@ export class Stack extends Node {
   @Field(() => DateTimeScalar)
   @Column('timestamptz')
   createdAt: Date;
+
+  @Field(() => DateTimeScalar, { description: 'When it last changed.' })
+  @Column('timestamptz')
+  updatedAt: Date;
 }
 
 @Entity('stack_component')

@@ -29,6 +29,10 @@ export class Tag extends Node {
   @Field(() => DateTimeScalar)
   @Column('timestamptz')
   createdAt: Date;
+
+  @Field(() => DateTimeScalar, { description: 'When it last changed.' })
+  @Column('timestamptz')
+  updatedAt: Date;
 }
 
 @Entity('tag_assignment')
