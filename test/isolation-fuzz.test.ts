@@ -412,7 +412,7 @@ test('fuzz: random queries with a key scoped to project A never reveal project B
     }
   };
   try {
-    await fc.assert(property, { numRuns: 1500, seed: 20251125, endOnFailure: true, interruptAfterTimeLimit: 75_000 });
+    await fc.assert(property, { numRuns: 1000, seed: 20251125, endOnFailure: true });
   } catch (err) {
     // fast-check's message holds the counterexample; the first assertion that failed says what leaked.
     throw new Error(`${(failure as Error)?.message}\n\n${(err as Error).message.slice(0, 4000)}`);
@@ -422,7 +422,7 @@ test('fuzz: random queries with a key scoped to project A never reveal project B
     `${stats.withErrors} responses with errors ${JSON.stringify(stats.codes)} (${stats.costRefusals} over the cost limit), ${(stats.bytes / 1e6).toFixed(1)} MB checked in ${seconds.toFixed(1)} s`;
   t.diagnostic(summary);
   console.log(`# ${summary}`);
-  assert.ok(stats.queries >= 1000, `only ${stats.queries} queries ran in the time limit`);
+  assert.equal(stats.queries, 1000);
   assert.ok(stats.withErrors < stats.queries / 2, 'most queries should succeed, or the fuzz checks little');
 });
 
