@@ -11,6 +11,7 @@ import { createLoaders } from './graphql/loaders';
 import { requestScope } from './db/request-scope';
 import { MIGRATIONS } from './db/data-source';
 import { HttpRoute, Metrics, MetricsScope } from './observability/metrics';
+import { ingestOverHttp } from './domain/openlineage/openlineage.http';
 import { ASSET_PREFIX, servePlaygroundAsset, servePlaygroundPage, wantsPlayground } from './playground/playground';
 
 export interface HttpServer {
@@ -174,6 +175,25 @@ export async function startHttpServer(app: App, port: number, host: string): Pro
     else log.info(line, 'request');
   }
 
+  // OpenLineage's HTTP transport: one event per POST, handled by the same service as the mutation.
+  async function lineage(req: http.IncomingMessage, res: http.ServerResponse) {
+    if (req.method !== 'POST') return sendJson(res, 405, errorBody('POST an OpenLineage event here', 'BAD_REQUEST'), { allow: 'POST' });
+    const requestId = randomUUID();
+    const scope: MetricsScope = { sqlStatements: 0, errorCodes: [], requestId };
+    await requestScope.run(scope, async () => {
+      let text: string;
+      try {
+        text = await readBody(req, config.bodyLimitBytes);
+      } catch (err) {
+        const status = err instanceof BodyTooLarge ? 413 : 400;
+        return sendJson(res, status, errorBody(status === 413 ? `request body is larger than ${config.bodyLimitBytes} bytes` : 'could not read the request body', 'BAD_REQUEST'), { connection: 'close' });
+      }
+      const reply = await ingestOverHttp(app.db, app.services, req.headers.authorization, text, requestId);
+      sendJson(res, reply.status, reply.body, { 'x-request-id': requestId, 'x-sql-statements': String(scope.sqlStatements) });
+      log.info({ requestId, route: 'lineage', status: reply.status, sqlStatements: scope.sqlStatements }, 'request');
+    });
+  }
+
   async function ready(res: http.ServerResponse) {
     try {
       const rows: { name: string }[] = await app.db.query('SELECT name FROM migrations');
@@ -211,6 +231,10 @@ export async function startHttpServer(app: App, port: number, host: string): Pro
       if (url.pathname === '/metrics' && metrics) {
         route = 'metrics';
         return serveMetrics(metrics, res);
+      }
+      if (url.pathname === '/api/v1/lineage') {
+        route = 'lineage';
+        return lineage(req, res);
       }
       if (url.pathname.startsWith(ASSET_PREFIX) && config.playground) {
         route = 'playground';

@@ -466,6 +466,11 @@ test('writes with the A key aimed at B, or mixing B into A, are refused without 
     [`mutation { createApiKey(input: { name: "escalate", role: ADMIN }) { secret } }`, {}, ['FORBIDDEN']],
     [`mutation { registerStack(input: { name: "intruder", components: [{ type: ORCHESTRATOR, name: "x", flavor: "local" }, { type: ARTIFACT_STORE, name: "y", flavor: "local" }] }) { id } }`, {}, ['FORBIDDEN']],
     [`{ apiKeys { id name projects } }`, {}, ['FORBIDDEN']],
+    [`mutation($e: JSON!) { ingestOpenLineageEvent(event: $e) { run { id } } }`, { e: { eventType: 'START', eventTime: '2026-01-01T00:00:00Z',
+      run: { runId: '6f1c2a7e-0000-4000-8000-000000000001' }, job: { namespace: B, name: 'intruder' } } }, ['NOT_FOUND']],
+    [`mutation($e: JSON!) { ingestOpenLineageEvent(event: $e) { run { id } } }`, { e: { eventType: 'START', eventTime: '2026-01-01T00:00:00Z',
+      run: { runId: '6f1c2a7e-0000-4000-8000-000000000002', facets: { parent: { job: { namespace: B, name: 'b-secret-pipe-1' }, run: { runId: '6f1c2a7e-0000-4000-8000-000000000003' } } } },
+      job: { namespace: A, name: 'child' } } }, ['NOT_FOUND']],
   ];
   for (const [query, variables, codes] of cases) {
     const r = await app.gql(query, variables, { token: aKey });

@@ -5,6 +5,7 @@ import { AuthService } from './auth/auth.service';
 import { LineageService } from './lineage/lineage.service';
 import { ModelsService } from './models/models.service';
 import { NodesService } from './nodes/nodes.service';
+import { OpenLineageService } from './openlineage/openlineage.service';
 import { PipelinesService } from './pipelines/pipelines.service';
 import { ProjectsService } from './projects/projects.service';
 import { RunsService } from './runs/runs.service';
@@ -28,6 +29,7 @@ export function createServices(db: DataSource, options: { authRequired: boolean 
     stacks: new StacksService(db),
     auth: new AuthService(db, options.authRequired),
     nodes: new NodesService(db, tags),
+    openlineage: new OpenLineageService(db, pipelines, tags),
   };
 }
 

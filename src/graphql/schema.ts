@@ -8,6 +8,7 @@ import { LineageResolver } from '../domain/lineage/lineage.resolver';
 import { ModelArtifactLinkResolver, ModelVersionResolver } from '../domain/models/model-version.resolver';
 import { ModelResolver } from '../domain/models/model.resolver';
 import { NodeResolver } from '../domain/nodes/node.resolver';
+import { OpenLineageResolver } from '../domain/openlineage/openlineage.resolver';
 import { PipelineResolver } from '../domain/pipelines/pipeline.resolver';
 import { ProjectResolver } from '../domain/projects/project.resolver';
 import { PipelineRunResolver } from '../domain/runs/pipeline-run.resolver';
@@ -21,7 +22,7 @@ export function buildAppSchema(): GraphQLSchema {
     resolvers: [
       ProjectResolver, PipelineResolver, PipelineRunResolver, StepRunResolver, StepArtifactResolver, ArtifactResolver,
       ArtifactVersionResolver, ModelResolver, ModelVersionResolver, ModelArtifactLinkResolver, TagResolver, StackResolver,
-      StackComponentResolver, LineageResolver, AuthResolver, NodeResolver,
+      StackComponentResolver, LineageResolver, AuthResolver, NodeResolver, OpenLineageResolver,
     ],
     scalarsMap: [
       { type: Date, scalar: DateTimeScalar },

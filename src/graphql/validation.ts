@@ -6,6 +6,9 @@ export const MAX_NAME_LENGTH = 255;
 export const MAX_METADATA_BYTES = 1024 * 1024;
 export const MAX_TEXT_LENGTH = 10_000;
 
+/** Whether a string is a valid name for a project, pipeline, artifact, … made through the API. */
+export const isName = (value: string) => value.length <= MAX_NAME_LENGTH && NAME.test(value);
+
 export function validateName(value: string, field: string): string {
   if (typeof value !== 'string' || value.length === 0) throw new BadUserInputError(`${field} must not be empty`, field);
   if (value.length > MAX_NAME_LENGTH) throw new BadUserInputError(`${field} is longer than ${MAX_NAME_LENGTH} characters`, field);

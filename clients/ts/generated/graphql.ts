@@ -151,7 +151,9 @@ export type RunStatus =
   | 'COMPLETED'
   | 'FAILED'
   | 'INITIALIZING'
-  | 'RUNNING';
+  | 'RUNNING'
+  /** Stopped before it finished (OpenLineage ABORT). */
+  | 'STOPPED';
 
 export type SortDirection =
   | 'ASC'

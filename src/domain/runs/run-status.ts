@@ -6,5 +6,9 @@ export enum RunStatus {
   COMPLETED = 'COMPLETED',
   FAILED = 'FAILED',
   CACHED = 'CACHED',
+  STOPPED = 'STOPPED',
 }
-registerEnumType(RunStatus, { name: 'RunStatus' });
+registerEnumType(RunStatus, {
+  name: 'RunStatus',
+  valuesConfig: { STOPPED: { description: 'Stopped before it finished (OpenLineage ABORT).' } },
+});

@@ -1,0 +1,424 @@
+// OpenLineage events into the asset graph: a job namespace is a project, a job a pipeline, a run a
+// pipeline run (a child job's run a step of its parent's run), a dataset an artifact whose
+// versions a completed run produces and later runs read. One transaction per event; every list
+// (datasets, versions, links) is written with one statement, whatever its length.
+import { DataSource, EntityManager } from 'typeorm';
+import type { Context } from '../../graphql/context';
+import { BadUserInputError, ConflictError, NotFoundError } from '../../graphql/errors';
+import { hydrate } from '../../db/data-source';
+import { transaction } from '../../db/transaction';
+import { ArtifactVersion } from '../artifacts/artifact-version.entity';
+import { assertRole, canSeeProject, coversProjects } from '../auth/principal';
+import { Role, roleAtLeast } from '../auth/role';
+import type { Pipeline } from '../pipelines/pipeline.entity';
+import type { PipelinesService } from '../pipelines/pipelines.service';
+import { PipelineRun } from '../runs/pipeline-run.entity';
+import { RunStatus } from '../runs/run-status';
+import { StepRun } from '../runs/step-run.entity';
+import type { TagsService } from '../tags/tags.service';
+import {
+  datasetUri, EventType, Facets, OlDataset, OlJobEvent, OlRunEvent, parseEvent, projectNameFor,
+} from './openlineage.event';
+
+const STATUS_OF: Record<EventType, RunStatus | null> = {
+  START: RunStatus.RUNNING,
+  COMPLETE: RunStatus.COMPLETED,
+  FAIL: RunStatus.FAILED,
+  ABORT: RunStatus.STOPPED,
+  RUNNING: null,
+  OTHER: null,
+};
+/** Once a run has one of these, later events leave its status (and end time) alone. */
+const TERMINAL = [RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.STOPPED, RunStatus.CACHED];
+
+interface ProjectRef { id: string; name: string }
+interface OlRunRow {
+  project_id: string;
+  run_uuid: string;
+  pipeline_run_id: string;
+  step_run_id: string | null;
+  job_name: string;
+  intended_outputs: Record<string, OlDataset>;
+}
+interface DatasetRef { artifactId: string; artifactName: string }
+
+export interface IngestResult {
+  run: PipelineRun;
+  step: StepRun | null;
+  inputs: ArtifactVersion[];
+  outputs: ArtifactVersion[];
+  /** Artifact names by artifact id, for the versions above. */
+  artifactNames: Map<string, string>;
+}
+
+export type IngestOutcome =
+  | { kind: 'run'; result: IngestResult }
+  | { kind: 'job'; project: ProjectRef; pipeline: Pipeline; datasets: number };
+
+// The same update applies to a pipeline run and a step run: status by the state rules above,
+// times from eventTime, facets merged under metadata.openlineage (a facet named again replaces
+// the earlier one). $1 project, $2 row, $3 status or null, $4 eventType, $5 eventTime,
+// $6 identity fields, $7 run facets, $8 job facets, $9 input facets, $10 terminal statuses.
+const APPLY_EVENT = `
+  status = CASE WHEN $3::text IS NULL OR status = ANY($10::text[]) THEN status ELSE $3::text END,
+  started_at = CASE WHEN $4::text = 'START' THEN LEAST(started_at, $5::timestamptz) ELSE started_at END,
+  ended_at = CASE WHEN $4::text IN ('COMPLETE', 'FAIL', 'ABORT') AND NOT status = ANY($10::text[]) THEN $5::timestamptz ELSE ended_at END,
+  metadata = metadata || jsonb_build_object('openlineage', COALESCE(metadata->'openlineage', '{}') || $6::jsonb || jsonb_build_object(
+    'runFacets', COALESCE(metadata#>'{openlineage,runFacets}', '{}') || $7::jsonb,
+    'jobFacets', COALESCE(metadata#>'{openlineage,jobFacets}', '{}') || $8::jsonb,
+    'inputFacets', COALESCE(metadata#>'{openlineage,inputFacets}', '{}') || $9::jsonb))`;
+
+// Versions to read, per artifact: the named one; else the newest that existed at $3 and that the
+// reading step ($4) did not produce itself (a run reading and writing one table reads the version
+// before its own); else the first external version, which stands for the data as it was before
+// any producer we know of, whenever a reader saw it first (events arrive out of order). At one
+// instant a produced version is newer than an external one: a run reads before it writes.
+const FIND_INPUT_VERSIONS = `
+  SELECT v.* FROM unnest($2::uuid[], $5::text[]) AS x(artifact_id, version)
+  CROSS JOIN LATERAL (SELECT c.* FROM (
+    (SELECT v.*, 0 AS pick FROM artifact_version v
+      WHERE x.version IS NOT NULL AND v.project_id = $1 AND v.artifact_id = x.artifact_id AND v.version = x.version)
+    UNION ALL
+    (SELECT v.*, 1 FROM artifact_version v WHERE x.version IS NULL AND v.project_id = $1 AND v.artifact_id = x.artifact_id
+       AND v.created_at <= $3::timestamptz AND v.producer_step_id IS DISTINCT FROM $4::uuid
+     ORDER BY v.created_at DESC, v.producer_step_id IS NULL, v.id DESC LIMIT 1)
+    UNION ALL
+    (SELECT v.*, 2 FROM artifact_version v WHERE x.version IS NULL AND v.project_id = $1 AND v.artifact_id = x.artifact_id
+       AND v.producer_step_id IS NULL ORDER BY v.created_at, v.id LIMIT 1)
+  ) c ORDER BY c.pick LIMIT 1) v`;
+
+function datasetMetadata(d: OlDataset, io: 'inputFacets' | 'outputFacets', extra: Facets = {}): Facets {
+  return { openlineage: { namespace: d.namespace, name: d.name, facets: d.facets, [io]: d.ioFacets, ...extra } };
+}
+
+export class OpenLineageService {
+  constructor(private readonly db: DataSource, private readonly pipelines: PipelinesService, private readonly tags: TagsService) {}
+
+  /** The GraphQL door: its payload is a run, so only RunEvents. */
+  async ingestRunEvent(ctx: Context, raw: unknown): Promise<IngestResult> {
+    const outcome = await this.ingest(ctx, raw, true);
+    return (outcome as { kind: 'run'; result: IngestResult }).result;
+  }
+
+  /** The REST door: a RunEvent or a JobEvent. */
+  async ingest(ctx: Context, raw: unknown, runOnly = false): Promise<IngestOutcome> {
+    const event = parseEvent(raw);
+    if (event.kind === 'dataset') {
+      throw new BadUserInputError('dataset: a DatasetEvent names no job namespace, so there is no project to put the dataset in; send it as an input or output of a RunEvent or JobEvent', 'dataset');
+    }
+    if (event.kind === 'job' && runOnly) {
+      throw new BadUserInputError('run: a JobEvent has no run; send JobEvents to POST /api/v1/lineage', 'run');
+    }
+    assertRole(ctx.principal, Role.EDITOR, 'writing');
+    return transaction(this.db, async (tx) => (event.kind === 'job'
+      ? this.ingestJob(ctx, tx, event)
+      : { kind: 'run' as const, result: await this.ingestRun(ctx, tx, event) }));
+  }
+
+  private async ingestJob(ctx: Context, tx: EntityManager, e: OlJobEvent): Promise<IngestOutcome> {
+    const project = await this.project(ctx, tx, e.job.namespace);
+    const pipeline = await this.pipelines.ensure(tx, project.id, e.job.name);
+    const datasets = await this.ensureDatasets(tx, project.id, e.datasets);
+    return { kind: 'job', project, pipeline, datasets: datasets.size };
+  }
+
+  private async ingestRun(ctx: Context, tx: EntityManager, e: OlRunEvent): Promise<IngestResult> {
+    // A child job's run lives in its parent's project, as a step of the parent's run.
+    const home = e.parent ?? { ...e.job, runId: e.runId };
+    const project = await this.project(ctx, tx, home.namespace);
+    let mapping = await this.findRun(tx, project.id, e.runId);
+    let run: PipelineRun;
+    if (mapping) {
+      run = await this.lockRun(tx, project.id, mapping.pipeline_run_id);
+    } else {
+      const pipeline = await this.pipelines.ensure(tx, project.id, home.name);
+      run = await this.ensureRun(tx, project.id, pipeline.id, home.runId);
+      // Events of one run queue on its row; the one that got here first may have mapped it.
+      mapping = (await this.findRun(tx, project.id, e.runId)) ?? await this.mapRun(tx, run, e);
+    }
+
+    const status = e.eventType ? STATUS_OF[e.eventType] : null;
+    const identity = { runId: e.runId, job: e.job, ...(e.parent ? { parent: e.parent } : {}), ...(e.producer ? { producer: e.producer } : {}) };
+    const inputFacets: Facets = {};
+    for (const d of e.inputs) if (Object.keys(d.ioFacets).length) inputFacets[datasetUri(d.namespace, d.name)] = d.ioFacets;
+    const params = [status, e.eventType, e.eventTime, identity, e.runFacets, e.jobFacets, inputFacets, TERMINAL];
+    // The run named by this runId: the run itself, or (for a child that is a parent too) its own run.
+    const [runRows] = await tx.query(`UPDATE pipeline_run SET ${APPLY_EVENT} WHERE project_id = $1 AND name = $2 RETURNING *`,
+      [project.id, e.runId, ...params]);
+    if (runRows[0]?.id === run.id) run = hydrate(this.db, PipelineRun, runRows[0]);
+    let step: StepRun | null = null;
+    if (mapping.step_run_id) {
+      const [[row]] = await tx.query(`UPDATE step_run SET ${APPLY_EVENT} WHERE project_id = $1 AND id = $2 RETURNING *`,
+        [project.id, mapping.step_run_id, ...params]);
+      step = hydrate(this.db, StepRun, row);
+    }
+
+    // Outputs are intentions until the run completes: remembered, and made into versions by a
+    // COMPLETE (those of every event of the run) or by the FAIL/ABORT that names them itself.
+    let intended = mapping.intended_outputs;
+    if (e.outputs.length) {
+      const [[row]] = await tx.query(
+        'UPDATE openlineage_run SET intended_outputs = intended_outputs || $3::jsonb WHERE project_id = $1 AND run_uuid = $2 RETURNING intended_outputs',
+        [project.id, e.runId, Object.fromEntries(e.outputs.map((d) => [d.key, d]))]);
+      intended = row.intended_outputs;
+    }
+    const finalStatus = step?.status ?? run.status;
+    const produce = finalStatus === RunStatus.COMPLETED ? Object.values(intended)
+      : status && status === finalStatus && (status === RunStatus.FAILED || status === RunStatus.STOPPED) ? e.outputs : [];
+
+    if (!step && (e.inputs.length || produce.length)) step = await this.ownStep(tx, run, e);
+    const datasets = await this.ensureDatasets(tx, project.id, [...e.inputs, ...produce]);
+    const artifactNames = new Map([...datasets.values()].map((d) => [d.artifactId, d.artifactName]));
+    if (!step) return { run, step, inputs: [], outputs: [], artifactNames };
+
+    const inputs = await this.readInputs(tx, project.id, run, step, e, datasets);
+    const outputs = await this.produceOutputs(tx, project.id, run, step, produce, e, datasets);
+    const named = new Set(e.outputs.map((d) => datasets.get(d.key)?.artifactId));
+    return { run, step, inputs, outputs: outputs.filter((v) => named.has(v.artifactId)), artifactNames };
+  }
+
+  /** The project of a namespace; created on first use when the caller may create projects. */
+  private async project(ctx: Context, tx: EntityManager, namespace: string): Promise<ProjectRef> {
+    const name = projectNameFor(namespace);
+    const p = ctx.principal;
+    const [row] = await tx.query('SELECT id, name FROM project WHERE name = $1', [name]);
+    if (row && (canSeeProject(p, row.id) || coversProjects(p, [name]))) return row;
+    if (!row && roleAtLeast(p.role, Role.ADMIN) && coversProjects(p, [name])) {
+      const [created] = await tx.query(
+        'INSERT INTO project (name, display_name, description) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING RETURNING id, name',
+        [name, [...namespace].slice(0, 255).join(''), `Created for the OpenLineage namespace ${JSON.stringify(namespace)}.`]);
+      return created ?? (await tx.query('SELECT id, name FROM project WHERE name = $1', [name]))[0];
+    }
+    // The same words whether the project is missing or hidden from this key.
+    throw new NotFoundError(`project "${name}" (OpenLineage namespace ${JSON.stringify(namespace)}) not found`);
+  }
+
+  private async findRun(tx: EntityManager, projectId: string, runUuid: string): Promise<OlRunRow | null> {
+    const [row] = await tx.query('SELECT * FROM openlineage_run WHERE project_id = $1 AND run_uuid = $2', [projectId, runUuid]);
+    return row ?? null;
+  }
+
+  private async lockRun(tx: EntityManager, projectId: string, id: string): Promise<PipelineRun> {
+    const [row] = await tx.query('SELECT * FROM pipeline_run WHERE project_id = $1 AND id = $2 FOR UPDATE', [projectId, id]);
+    return hydrate(this.db, PipelineRun, row);
+  }
+
+  /**
+   * The pipeline run named by a runId, created on first use (by its own event or a child's) and
+   * locked: every event of the run, and of its children, queues here, so parallel deliveries of
+   * one run make one run, one step per child run and one version per output.
+   */
+  private async ensureRun(tx: EntityManager, projectId: string, pipelineId: string, runUuid: string): Promise<PipelineRun> {
+    const [created] = await tx.query(
+      `INSERT INTO pipeline_run (project_id, pipeline_id, name, status) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (project_id, name) DO NOTHING RETURNING *`,
+      [projectId, pipelineId, runUuid, RunStatus.INITIALIZING]);
+    const row = created ?? (await tx.query('SELECT * FROM pipeline_run WHERE project_id = $1 AND name = $2 FOR UPDATE', [projectId, runUuid]))[0];
+    return hydrate(this.db, PipelineRun, row);
+  }
+
+  /**
+   * Records what a runId became. A child run gets its step now, named as its job; the n-th run of
+   * the same job under one parent (a retry) is named "<job>#<n>" (the run's lock makes n exact).
+   */
+  private async mapRun(tx: EntityManager, run: PipelineRun, e: OlRunEvent): Promise<OlRunRow> {
+    if (!e.parent) {
+      const [row] = await tx.query(
+        'INSERT INTO openlineage_run (project_id, run_uuid, pipeline_run_id, job_name) VALUES ($1, $2, $3, $4) RETURNING *',
+        [run.projectId, e.runId, run.id, e.job.name]);
+      return row;
+    }
+    const [row] = await tx.query(
+      `WITH n AS (SELECT count(*)::int AS c FROM openlineage_run WHERE pipeline_run_id = $2 AND job_name = $3 AND step_run_id IS NOT NULL),
+       s AS (INSERT INTO step_run (project_id, run_id, name, status)
+             SELECT $1, $2, CASE WHEN n.c = 0 THEN $3 ELSE $3 || '#' || (n.c + 1) END, $5 FROM n RETURNING id)
+       INSERT INTO openlineage_run (project_id, run_uuid, pipeline_run_id, step_run_id, job_name)
+       SELECT $1, $4, $2, s.id, $3 FROM s RETURNING *`,
+      [run.projectId, run.id, e.job.name, e.runId, RunStatus.INITIALIZING]);
+    return row;
+  }
+
+  /** A top-level run's datasets hang off a step of its own, named as its job and mirroring the run. */
+  private async ownStep(tx: EntityManager, run: PipelineRun, e: OlRunEvent): Promise<StepRun> {
+    const [row] = await tx.query(
+      `WITH s AS (INSERT INTO step_run (project_id, run_id, name, status, metadata, started_at, ended_at)
+                  SELECT project_id, id, $3, status, metadata, started_at, ended_at FROM pipeline_run WHERE project_id = $1 AND id = $2
+                  RETURNING *),
+       m AS (UPDATE openlineage_run o SET step_run_id = s.id FROM s WHERE o.project_id = $1 AND o.run_uuid = $4)
+       SELECT * FROM s`,
+      [run.projectId, run.id, e.job.name, e.runId]);
+    return hydrate(this.db, StepRun, row);
+  }
+
+  /**
+   * Artifacts for datasets, by dataset key, created on first use. An artifact is named as its
+   * dataset; when another artifact of the project has that name already, as namespace/name; when
+   * that is taken too, as namespace/name plus " #" and 8 hex digits of the dataset key.
+   */
+  private async ensureDatasets(tx: EntityManager, projectId: string, list: OlDataset[]): Promise<Map<string, DatasetRef>> {
+    const byKey = new Map(list.map((d) => [d.key, d]));
+    const found = new Map<string, DatasetRef>();
+    if (!byKey.size) return found;
+    const select = async (keys: string[]) => {
+      const rows: { key: string; artifact_id: string; name: string }[] = await tx.query(
+        `SELECT d.key, d.artifact_id, a.name FROM openlineage_dataset d JOIN artifact a ON a.project_id = d.project_id AND a.id = d.artifact_id
+         WHERE d.project_id = $1 AND d.key = ANY($2::text[])`, [projectId, keys]);
+      for (const r of rows) found.set(r.key, { artifactId: r.artifact_id, artifactName: r.name });
+    };
+    await select([...byKey.keys()]);
+    const missing = [...byKey.values()].filter((d) => !found.has(d.key)).sort((a, b) => (a.key < b.key ? -1 : 1));
+    if (!missing.length) return found;
+    // Sorted keys: concurrent first sightings of several datasets take their row locks in one order.
+    const won: { key: string; artifact_id: string }[] = await tx.query(
+      `INSERT INTO openlineage_dataset (project_id, key, namespace, name, artifact_id)
+       SELECT $1, k, ns, n, gen_random_uuid() FROM unnest($2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS x(k, ns, n, o) ORDER BY o
+       ON CONFLICT (project_id, key) DO NOTHING RETURNING key, artifact_id`,
+      [projectId, missing.map((d) => d.key), missing.map((d) => d.namespace), missing.map((d) => d.name)]);
+    const namings = [
+      (d: OlDataset) => d.name,
+      (d: OlDataset) => datasetUri(d.namespace, d.name),
+      (d: OlDataset) => `${datasetUri(d.namespace, d.name)} #${d.key.slice(0, 8)}`,
+    ];
+    let pending = won.map((w) => ({ id: w.artifact_id, dataset: byKey.get(w.key)! }));
+    for (const naming of namings) {
+      if (!pending.length) break;
+      const names = pending.map((p) => naming(p.dataset));
+      const made: { id: string; name: string }[] = await tx.query(
+        `INSERT INTO artifact (project_id, id, name) SELECT $1, id, n FROM unnest($2::uuid[], $3::text[]) AS x(id, n)
+         ON CONFLICT (project_id, name) DO NOTHING RETURNING id, name`, [projectId, pending.map((p) => p.id), names]);
+      const madeById = new Map(made.map((m) => [m.id, m.name]));
+      for (const p of pending) {
+        const name = madeById.get(p.id);
+        if (name !== undefined) found.set(p.dataset.key, { artifactId: p.id, artifactName: name });
+      }
+      pending = pending.filter((p) => !madeById.has(p.id));
+    }
+    if (pending.length) throw new ConflictError(`no free artifact name for dataset ${JSON.stringify(datasetUri(pending[0].dataset.namespace, pending[0].dataset.name))}`);
+    // Datasets another transaction saw first: theirs is committed now.
+    const lost = missing.filter((d) => !found.has(d.key)).map((d) => d.key);
+    if (lost.length) await select(lost);
+    return found;
+  }
+
+  /** Links the step to the version of each input it read; an input nobody produced yet gets an external version. */
+  private async readInputs(tx: EntityManager, projectId: string, run: PipelineRun, step: StepRun, e: OlRunEvent,
+    datasets: Map<string, DatasetRef>): Promise<ArtifactVersion[]> {
+    if (!e.inputs.length) return [];
+    const wanted = e.inputs.map((d) => ({ d, ref: datasets.get(d.key)! }));
+    const linked = new Map<string, ArtifactVersion>();
+    // An input read again by a later event of the run keeps the version it was first linked to.
+    const links: Record<string, unknown>[] = await tx.query(
+      `SELECT v.* FROM step_input si JOIN artifact_version v ON v.project_id = si.project_id AND v.id = si.artifact_version_id
+       WHERE si.project_id = $1 AND si.step_run_id = $2 AND si.name = ANY($3::text[])`,
+      [projectId, step.id, wanted.map((w) => w.ref.artifactName)]);
+    for (const r of links) linked.set(r.artifact_id as string, hydrate(this.db, ArtifactVersion, r));
+    const toLink = new Map<string, ArtifactVersion>();
+    const find = async (items: typeof wanted) => {
+      const rows: Record<string, unknown>[] = await tx.query(FIND_INPUT_VERSIONS,
+        [projectId, items.map((w) => w.ref.artifactId), e.eventTime, step.id, items.map((w) => w.d.version)]);
+      for (const r of rows) toLink.set(r.artifact_id as string, hydrate(this.db, ArtifactVersion, r));
+    };
+    let open = wanted.filter((w) => !linked.has(w.ref.artifactId));
+    if (open.length) await find(open);
+    open = open.filter((w) => !toLink.has(w.ref.artifactId));
+    if (open.length) {
+      // Two runs reading a dataset nobody produced yet must agree on one external version.
+      await this.lockArtifacts(tx, projectId, open.map((w) => w.ref.artifactId));
+      await find(open);
+      open = open.filter((w) => !toLink.has(w.ref.artifactId));
+      const created = await this.createVersions(tx, projectId, open.map((w) => ({
+        artifactId: w.ref.artifactId, version: w.d.version, uri: datasetUri(w.d.namespace, w.d.name),
+        metadata: datasetMetadata(w.d, 'inputFacets', { external: true }),
+      })), e.eventTime, null);
+      for (const v of created) toLink.set(v.artifactId, v);
+    }
+    if (toLink.size) {
+      const rows = [...toLink.values()];
+      const nameOf = new Map(wanted.map((w) => [w.ref.artifactId, w.ref.artifactName]));
+      await tx.query(
+        `INSERT INTO step_input (project_id, step_run_id, name, artifact_version_id)
+         SELECT $1, $2, n, v FROM unnest($3::text[], $4::uuid[]) AS x(n, v) ON CONFLICT DO NOTHING`,
+        [projectId, step.id, rows.map((v) => nameOf.get(v.artifactId)!), rows.map((v) => v.id)]);
+    }
+    return wanted.map((w) => linked.get(w.ref.artifactId) ?? toLink.get(w.ref.artifactId)!);
+  }
+
+  /** Versions produced by the step: one per dataset however many events name it. */
+  private async produceOutputs(tx: EntityManager, projectId: string, run: PipelineRun, step: StepRun, produce: OlDataset[],
+    e: OlRunEvent, datasets: Map<string, DatasetRef>): Promise<ArtifactVersion[]> {
+    const existing: Record<string, unknown>[] = await tx.query(
+      'SELECT * FROM artifact_version WHERE project_id = $1 AND producer_step_id = $2', [projectId, step.id]);
+    const produced = new Map(existing.map((r) => [r.artifact_id as string, hydrate(this.db, ArtifactVersion, r)]));
+    const todo = produce.map((d) => ({ d, ref: datasets.get(d.key)! })).filter((w) => !produced.has(w.ref.artifactId));
+    if (!todo.length) return [...produced.values()];
+    await this.lockArtifacts(tx, projectId, todo.map((w) => w.ref.artifactId));
+    // A named version may exist already as the external version a reader saw first: this run produced it.
+    const named = todo.filter((w) => w.d.version !== null);
+    const claimed = new Set<string>();
+    if (named.length) {
+      const taken: { id: string; artifact_id: string; version: string; producer_step_id: string | null }[] = await tx.query(
+        `SELECT v.id, v.artifact_id, v.version, v.producer_step_id FROM unnest($2::uuid[], $3::text[]) AS x(artifact_id, version)
+         JOIN artifact_version v ON v.project_id = $1 AND v.artifact_id = x.artifact_id AND v.version = x.version`,
+        [projectId, named.map((w) => w.ref.artifactId), named.map((w) => w.d.version)]);
+      const other = taken.find((t) => t.producer_step_id !== null);
+      if (other) {
+        const w = named.find((n) => n.ref.artifactId === other.artifact_id)!;
+        throw new ConflictError(`dataset ${JSON.stringify(datasetUri(w.d.namespace, w.d.name))} already has version "${other.version}", produced by another run`);
+      }
+      if (taken.length) {
+        const byArtifact = new Map(named.map((w) => [w.ref.artifactId, w]));
+        const [rows]: [Record<string, unknown>[]] = await tx.query(
+          `UPDATE artifact_version v SET producer_step_id = $2, producer_run_id = $3, output_name = x.n, metadata = v.metadata || x.m::jsonb
+           FROM unnest($4::uuid[], $5::text[], $6::text[]) AS x(id, n, m) WHERE v.project_id = $1 AND v.id = x.id RETURNING v.*`,
+          [projectId, step.id, run.id, taken.map((t) => t.id), taken.map((t) => byArtifact.get(t.artifact_id)!.ref.artifactName),
+            taken.map((t) => JSON.stringify(datasetMetadata(byArtifact.get(t.artifact_id)!.d, 'outputFacets')))]);
+        for (const r of rows) {
+          claimed.add(r.artifact_id as string);
+          produced.set(r.artifact_id as string, hydrate(this.db, ArtifactVersion, r));
+        }
+      }
+    }
+    const fresh = todo.filter((w) => !claimed.has(w.ref.artifactId));
+    const created = await this.createVersions(tx, projectId, fresh.map((w) => ({
+      artifactId: w.ref.artifactId, version: w.d.version, uri: datasetUri(w.d.namespace, w.d.name),
+      metadata: datasetMetadata(w.d, 'outputFacets'), outputName: w.ref.artifactName,
+    })), e.eventTime, { stepId: step.id, runId: run.id });
+    for (const v of created) produced.set(v.artifactId, v);
+    const made = [...created, ...[...claimed].map((id) => produced.get(id)!)];
+    if (made.length) {
+      // Cascade tags of the run reach what it produces, as for versions recorded through recordStep.
+      const cascade = await this.tags.cascadeTagsOf(tx, projectId, run.id);
+      for (const v of cascade.length ? made : []) {
+        await this.tags.apply(tx, { type: 'ARTIFACT_VERSION', id: v.id, projectId, scopeId: v.artifactId }, cascade);
+      }
+    }
+    return [...produced.values()];
+  }
+
+  /** Artifact rows locked in id order, so transactions that share datasets queue instead of deadlocking. */
+  private async lockArtifacts(tx: EntityManager, projectId: string, ids: string[]): Promise<void> {
+    await tx.query('SELECT 1 FROM artifact WHERE project_id = $1 AND id = ANY($2::uuid[]) ORDER BY id FOR UPDATE', [projectId, ids]);
+  }
+
+  /**
+   * New versions in one statement: a named one as given, an unnamed one numbered from its
+   * artifact's counter (bumped in the same statement, under the caller's artifact locks).
+   * Their creation time is the event's time: "the newest version at eventTime" must see them so.
+   */
+  private async createVersions(tx: EntityManager, projectId: string,
+    specs: { artifactId: string; version: string | null; uri: string; metadata: Facets; outputName?: string }[],
+    createdAt: string, producer: { stepId: string; runId: string } | null): Promise<ArtifactVersion[]> {
+    if (!specs.length) return [];
+    const rows: Record<string, unknown>[] = await tx.query(
+      `WITH x AS (SELECT * FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[]) AS x(artifact_id, version, uri, metadata, output_name)),
+       bumped AS (UPDATE artifact a SET version_counter = a.version_counter + 1 FROM x
+                  WHERE a.project_id = $1 AND a.id = x.artifact_id AND x.version IS NULL RETURNING a.id, a.version_counter)
+       INSERT INTO artifact_version (project_id, artifact_id, version, type, uri, metadata, created_at, producer_step_id, producer_run_id, output_name)
+       SELECT $1, x.artifact_id, COALESCE(x.version, b.version_counter::text), 'DATA', x.uri, x.metadata::jsonb, $7::timestamptz, $8::uuid, $9::uuid, x.output_name
+       FROM x LEFT JOIN bumped b ON b.id = x.artifact_id RETURNING *`,
+      [projectId, specs.map((s) => s.artifactId), specs.map((s) => s.version), specs.map((s) => s.uri),
+        specs.map((s) => JSON.stringify(s.metadata)), specs.map((s) => s.outputName ?? null), createdAt,
+        producer?.stepId ?? null, producer?.runId ?? null]);
+    return rows.map((r) => hydrate(this.db, ArtifactVersion, r));
+  }
+}
