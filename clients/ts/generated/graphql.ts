@@ -118,9 +118,11 @@ export type PromoteModelVersionInput = {
 
 export type RecordStepInput = {
   endedAt?: string | null | undefined;
+  /** At most 1,000 (BAD_USER_INPUT beyond). */
   inputs?: Array<StepInputRef> | null | undefined;
   metadata?: unknown;
   name: string;
+  /** At most 1,000 (BAD_USER_INPUT beyond). */
   outputs?: Array<StepOutputInput> | null | undefined;
   run: string | number;
   startedAt?: string | null | undefined;

@@ -5,7 +5,7 @@ import { BadUserInputError, ConflictError } from '../../graphql/errors';
 import { validateMetadata, validateName, validateText } from '../../graphql/validation';
 import { hydrate } from '../../db/data-source';
 import { transaction } from '../../db/transaction';
-import type { Project } from '../projects/project.entity';
+import { writableProject } from '../access';
 import type { ProjectsService } from '../projects/projects.service';
 import type { TagsService } from '../tags/tags.service';
 import type { TagInput } from '../tags/tags.types';
@@ -28,7 +28,8 @@ export interface NewArtifactVersion {
   dataType?: string | null;
   tags?: TagInput[] | null;
   metadata?: unknown;
-  producer?: { stepId: string; runId: string; outputName: string };
+  /** The producing step's name for it. */
+  outputName?: string;
 }
 
 const DIGITS = /^\d+$/;
@@ -52,41 +53,70 @@ export class ArtifactsService {
   }
 
   /**
-   * Creates a version inside the caller's transaction. The upsert on the artifact row both
-   * creates the artifact on first use and locks it, so concurrent registrations queue and the
-   * counter hands out gap-free numbers (a rolled-back registration rolls its number back too).
-   * The caller has checked `spec` with validate().
+   * Creates versions inside the caller's transaction, in a fixed number of statements however many
+   * there are; returned in the order of `specs`. The upsert on the artifact rows both creates them
+   * on first use and locks them, in name order: registrations and steps that share artifacts queue
+   * there (and never deadlock), and the counters hand out gap-free numbers (a rolled-back
+   * registration rolls its numbers back too). The caller has checked `specs` with validate();
+   * `producer` is the step that made them all, whose run's cascade tags they get too.
    */
-  async createVersion(tx: EntityManager, project: Project, spec: NewArtifactVersion): Promise<ArtifactVersion> {
-    const numbered = spec.version == null;
-    const [artifactRow] = await tx.query(
-      `INSERT INTO artifact (project_id, name, version_counter) VALUES ($1, $2, $3)
-       ON CONFLICT (project_id, name) DO UPDATE SET version_counter = artifact.version_counter + $3 RETURNING *`,
-      [project.id, spec.artifact, numbered ? 1 : 0]);
-    const artifact = hydrate(this.db, Artifact, artifactRow);
-    const version = numbered ? String(artifact.versionCounter) : spec.version!;
-    if (!numbered) {
-      const [taken] = await tx.query('SELECT 1 FROM artifact_version WHERE project_id = $1 AND artifact_id = $2 AND version = $3',
-        [project.id, artifact.id, version]);
-      if (taken) throw new ConflictError(`artifact "${artifact.name}" already has version "${version}"`);
+  async createVersions(tx: EntityManager, projectId: string, specs: readonly NewArtifactVersion[],
+    producer?: { stepId: string; runId: string; cascade: readonly TagInput[] }): Promise<ArtifactVersion[]> {
+    if (!specs.length) return [];
+    const numbered = new Map<string, number>();
+    for (const spec of specs) numbered.set(spec.artifact, (numbered.get(spec.artifact) ?? 0) + (spec.version == null ? 1 : 0));
+    const names = [...numbered.keys()].sort();
+    const artifactRows: Record<string, unknown>[] = await tx.query(
+      `INSERT INTO artifact (project_id, name, version_counter)
+       SELECT $1, n, c FROM unnest($2::text[], $3::int[]) WITH ORDINALITY AS x(n, c, i) ORDER BY i
+       ON CONFLICT (project_id, name) DO UPDATE SET version_counter = artifact.version_counter + excluded.version_counter RETURNING *`,
+      [projectId, names, names.map((n) => numbered.get(n))]);
+    const artifacts = new Map(artifactRows.map((r) => {
+      const a = hydrate(this.db, Artifact, r);
+      return [a.name, { artifact: a, next: a.versionCounter - numbered.get(a.name)! + 1 }];
+    }));
+    const planned = specs.map((spec) => {
+      const slot = artifacts.get(spec.artifact)!;
+      return { spec, artifact: slot.artifact, version: spec.version ?? String(slot.next++) };
+    });
+    const named = planned.filter((p) => p.spec.version != null);
+    if (named.length) {
+      const seen = new Set<string>();
+      for (const p of named) {
+        const key = `${p.artifact.id}/${p.version}`;
+        if (seen.has(key)) throw new ConflictError(`artifact "${p.artifact.name}" would get version "${p.version}" twice`);
+        seen.add(key);
+      }
+      const [taken] = await tx.query(
+        `SELECT a.name, v.version FROM unnest($2::uuid[], $3::text[]) AS x(artifact_id, version)
+         JOIN artifact_version v ON v.project_id = $1 AND v.artifact_id = x.artifact_id AND v.version = x.version
+         JOIN artifact a ON a.project_id = v.project_id AND a.id = v.artifact_id LIMIT 1`,
+        [projectId, named.map((p) => p.artifact.id), named.map((p) => p.version)]);
+      if (taken) throw new ConflictError(`artifact "${taken.name}" already has version "${taken.version}"`);
     }
-    const [row] = await tx.query(
+    const rows: Record<string, unknown>[] = await tx.query(
       `INSERT INTO artifact_version (project_id, artifact_id, version, type, uri, data_type, metadata, producer_step_id, producer_run_id, output_name)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *`,
-      [project.id, artifact.id, version, spec.type ?? ArtifactType.DATA, spec.uri ?? null, spec.dataType ?? null,
-        spec.metadata ?? {}, spec.producer?.stepId ?? null, spec.producer?.runId ?? null, spec.producer?.outputName ?? null]);
-    const created = hydrate(this.db, ArtifactVersion, row);
-    const tags = [...(spec.tags ?? [])];
-    if (spec.producer) tags.push(...(await this.tags.cascadeTagsOf(tx, project.id, spec.producer.runId)));
-    await this.tags.apply(tx, { type: 'ARTIFACT_VERSION', id: created.id, projectId: project.id, scopeId: artifact.id }, tags);
+       SELECT $1, a, v, t, u, d, m, $8, $9, o
+       FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $10::text[]) WITH ORDINALITY AS x(a, v, t, u, d, m, o, i)
+       ORDER BY i RETURNING *`,
+      [projectId, planned.map((p) => p.artifact.id), planned.map((p) => p.version), planned.map((p) => p.spec.type ?? ArtifactType.DATA),
+        planned.map((p) => p.spec.uri ?? null), planned.map((p) => p.spec.dataType ?? null), planned.map((p) => JSON.stringify(p.spec.metadata ?? {})),
+        producer?.stepId ?? null, producer?.runId ?? null, planned.map((p) => p.spec.outputName ?? null)]);
+    const byKey = new Map(rows.map((r) => [`${r.artifact_id}/${r.version}`, hydrate(this.db, ArtifactVersion, r)]));
+    const created = planned.map((p) => byKey.get(`${p.artifact.id}/${p.version}`)!);
+    await this.tags.applyMany(tx, projectId, created.map((v, i) => ({
+      target: { type: 'ARTIFACT_VERSION' as const, id: v.id, projectId, scopeId: v.artifactId },
+      tags: [...(specs[i].tags ?? []), ...(producer?.cascade ?? [])],
+    })));
     return created;
   }
 
   async register(ctx: Context, input: RegisterArtifactVersionInput): Promise<ArtifactVersion> {
     this.validate(input);
     return transaction(this.db, async (tx) => {
-      const project = await this.projects.getForWrite(ctx, tx, input.project);
-      return this.createVersion(tx, project, input);
+      const project = await writableProject(ctx, tx, input.project);
+      const [version] = await this.createVersions(tx, project.id, [input]);
+      return version;
     });
   }
 

@@ -6,7 +6,7 @@ import { decodeId } from '../../graphql/ids';
 import { validateMetadata, validateName, validateText } from '../../graphql/validation';
 import { hydrate } from '../../db/data-source';
 import { transaction } from '../../db/transaction';
-import { assertRole, canSeeProject } from '../auth/principal';
+import { lockChecked, writable, writableProject } from '../access';
 import { Role } from '../auth/role';
 import type { Project } from '../projects/project.entity';
 import type { ProjectsService } from '../projects/projects.service';
@@ -45,7 +45,7 @@ export class ModelsService {
     const description = validateText(input.description, 'description');
     const license = validateText(input.license, 'license', 255);
     return transaction(this.db, async (tx) => {
-      const project = await this.projects.getForWrite(ctx, tx, input.project);
+      const project = await writableProject(ctx, tx, input.project);
       const [row] = await tx.query(
         `INSERT INTO model (project_id, name, description, license) VALUES ($1, $2, $3, $4)
          ON CONFLICT (project_id, name) DO NOTHING RETURNING *`, [project.id, name, description, license]);
@@ -89,7 +89,7 @@ export class ModelsService {
     validateName(input.model, 'model');
     this.validateVersion(input);
     return transaction(this.db, async (tx) => {
-      const project = await this.projects.getForWrite(ctx, tx, input.project);
+      const project = await writableProject(ctx, tx, input.project);
       const model = await this.ensureModel(tx, project.id, input.model);
       return this.createVersion(tx, project, model, input);
     });
@@ -182,7 +182,7 @@ export class ModelsService {
     const { id: artifactVersionId } = decodeId('ArtifactVersion', input.artifactVersion, 'artifactVersion');
     const name = validateName(input.name, 'name');
     return transaction(this.db, async (tx) => {
-      const version = await this.writableVersion(ctx, tx, versionId, input.modelVersion);
+      const { entity: version } = await writable(ctx, tx, 'ModelVersion', versionId, { role: Role.EDITOR, action: 'changing a model version', ref: input.modelVersion });
       const [artifact] = await tx.query('SELECT id FROM artifact_version WHERE project_id = $1 AND id = $2', [version.projectId, artifactVersionId]);
       if (!artifact) throw new NotFoundError(`artifact version "${input.artifactVersion}" not found in the model version's project`);
       await this.link(tx, version, name, input.kind, artifactVersionId);
@@ -191,12 +191,20 @@ export class ModelsService {
   }
 
   /** One artifact version per (model version, link name): relinking a name replaces the link. */
-  async link(tx: EntityManager, version: Pick<ModelVersion, 'projectId' | 'id'>, name: string, kind: ModelArtifactKind, artifactVersionId: string) {
+  link(tx: EntityManager, version: Pick<ModelVersion, 'projectId' | 'id'>, name: string, kind: ModelArtifactKind, artifactVersionId: string) {
+    return this.linkMany(tx, version, [{ name, kind, artifactVersionId }]);
+  }
+
+  /** Several links of one model version in one statement; names must differ. */
+  async linkMany(tx: EntityManager, version: Pick<ModelVersion, 'projectId' | 'id'>,
+    links: readonly { name: string; kind: ModelArtifactKind; artifactVersionId: string }[]): Promise<void> {
+    if (!links.length) return;
     await tx.query(
-      `INSERT INTO model_artifact_link (project_id, model_version_id, name, kind, artifact_version_id) VALUES ($1, $2, $3, $4, $5)
+      `INSERT INTO model_artifact_link (project_id, model_version_id, name, kind, artifact_version_id)
+       SELECT $1, $2, n, k, v FROM unnest($3::text[], $4::text[], $5::uuid[]) AS x(n, k, v)
        ON CONFLICT (project_id, model_version_id, name) DO UPDATE
          SET kind = excluded.kind, artifact_version_id = excluded.artifact_version_id, created_at = clock_timestamp()`,
-      [version.projectId, version.id, name, kind, artifactVersionId]);
+      [version.projectId, version.id, links.map((l) => l.name), links.map((l) => l.kind), links.map((l) => l.artifactVersionId)]);
   }
 
   /**
@@ -207,8 +215,8 @@ export class ModelsService {
     const { id } = decodeId('ModelVersion', input.modelVersion, 'modelVersion');
     const reason = validateText(input.reason, 'reason', 1000);
     return transaction(this.db, async (tx) => {
-      const found = await this.writableVersion(ctx, tx, id, input.modelVersion);
-      await tx.query('SELECT 1 FROM model WHERE project_id = $1 AND id = $2 FOR UPDATE', [found.projectId, found.modelId]);
+      const { entity: found } = await writable(ctx, tx, 'ModelVersion', id, { role: Role.EDITOR, action: 'changing a model version', ref: input.modelVersion });
+      await lockChecked(tx, 'Model', found.projectId, found.modelId, 'FOR UPDATE');
       const [fresh] = await tx.query('SELECT * FROM model_version WHERE project_id = $1 AND id = $2', [found.projectId, id]);
       const version = hydrate(this.db, ModelVersion, fresh);
       if (version.stage === input.stage) return { modelVersion: version, demoted: [] };
@@ -237,12 +245,5 @@ export class ModelsService {
       'INSERT INTO stage_change (project_id, model_version_id, from_stage, to_stage, reason, actor) VALUES ($1, $2, $3, $4, $5, $6)',
       [version.projectId, version.id, version.stage, stage, reason, ctx.principal.name]);
     return Object.assign(new ModelVersion(), version, { stage });
-  }
-
-  private async writableVersion(ctx: Context, tx: EntityManager, id: string, globalId: string): Promise<ModelVersion> {
-    const [row] = await tx.query('SELECT * FROM model_version WHERE id = $1', [id]);
-    if (!row || !canSeeProject(ctx.principal, row.project_id)) throw new NotFoundError(`model version "${globalId}" not found`);
-    assertRole(ctx.principal, Role.EDITOR, 'changing a model version');
-    return hydrate(this.db, ModelVersion, row);
   }
 }

@@ -1,7 +1,7 @@
 // Global-id entry points: node/nodes, tags on any taggable, metadata on any resource.
 import { DataSource, EntityManager } from 'typeorm';
 import type { Context } from '../../graphql/context';
-import { BadUserInputError, NotFoundError } from '../../graphql/errors';
+import { BadUserInputError } from '../../graphql/errors';
 import { decodeId, parseId } from '../../graphql/ids';
 import { ENTITY_OF } from '../../graphql/loaders';
 import { Node } from '../../graphql/node';
@@ -9,9 +9,11 @@ import { MAX_METADATA_BYTES, validateMetadata } from '../../graphql/validation';
 import { hydrate } from '../../db/data-source';
 import { transaction } from '../../db/transaction';
 import type { ApiKey } from '../auth/api-key.entity';
-import { assertRole, canSeeProject } from '../auth/principal';
+import { ProjectKind, writable } from '../access';
+import { canSeeProject } from '../auth/principal';
 import { Role } from '../auth/role';
 import { KINDS, METADATA_KINDS, TAGGABLE_KINDS } from '../kinds';
+import { Tag } from '../tags/tag.entity';
 import type { TagsService, TagTarget } from '../tags/tags.service';
 import { TagInput } from '../tags/tags.types';
 
@@ -44,18 +46,23 @@ export class NodesService {
     return this.changeTags(ctx, resource, (tx, target) => this.tags.remove(tx, target, names));
   }
 
+  /**
+   * The row is locked before its tags change: a run's cascade tags and the outputs its steps record
+   * (recordStep locks the run too) then come one after the other, so every output gets every
+   * cascade tag. The answer's tags are the ones read inside the transaction.
+   */
   private async changeTags(ctx: Context, resource: string, change: (tx: EntityManager, target: TagTarget) => Promise<void>) {
     const { type, id } = decodeId(TAGGABLE_KINDS, resource, 'resource');
-    const kind = KINDS[type];
-    const entity = await transaction(this.db, async (tx) => {
-      const [row] = await tx.query(`SELECT * FROM ${kind.table} WHERE id = $1`, [id]);
-      if (!row || !canSeeProject(ctx.principal, row.project_id)) throw new NotFoundError(`"${resource}" not found`);
-      assertRole(ctx.principal, Role.EDITOR, 'tagging');
-      const tags = kind.tags!;
-      await change(tx, { type: tags.resourceType, id, projectId: row.project_id, scopeId: row[tags.scope] });
-      return hydrate(this.db, ENTITY_OF[type], row);
+    const scope = KINDS[type].tags!;
+    const { entity, tags } = await transaction(this.db, async (tx) => {
+      const { entity, row } = await writable(ctx, tx, type as ProjectKind, id, { role: Role.EDITOR, action: 'tagging', lock: 'FOR NO KEY UPDATE', ref: resource });
+      await change(tx, { type: scope.resourceType, id, projectId: row.project_id, scopeId: row[scope.scope] });
+      const tags: Record<string, unknown>[] = await tx.query(
+        `SELECT tg.* FROM tag_assignment ta JOIN tag tg ON tg.project_id = ta.project_id AND tg.id = ta.tag_id
+         WHERE ta.project_id = $1 AND ta.resource_id = $2 ORDER BY tg.name`, [row.project_id, id]);
+      return { entity, tags: tags.map((t) => hydrate(this.db, Tag, t)) };
     });
-    ctx.loaders.tagsByResourceId.clear(id);
+    ctx.loaders.tagsByResourceId.clear(id).prime(id, tags);
     return entity;
   }
 
@@ -65,9 +72,7 @@ export class NodesService {
     const patch = validateMetadata(metadata);
     const kind = KINDS[type];
     return transaction(this.db, async (tx) => {
-      const [row] = await tx.query(`SELECT project_id FROM ${kind.table} WHERE id = $1 FOR NO KEY UPDATE`, [id]);
-      if (!row || !canSeeProject(ctx.principal, row.project_id)) throw new NotFoundError(`"${resource}" not found`);
-      assertRole(ctx.principal, Role.EDITOR, 'logging metadata');
+      const { row } = await writable(ctx, tx, type as ProjectKind, id, { role: Role.EDITOR, action: 'logging metadata', lock: 'FOR NO KEY UPDATE', ref: resource });
       const [[updated]] = await tx.query(
         `UPDATE ${kind.table} SET metadata = metadata || $3::jsonb WHERE project_id = $1 AND id = $2 RETURNING *, octet_length(metadata::text) AS __size`,
         [row.project_id, id, JSON.stringify(patch)]);

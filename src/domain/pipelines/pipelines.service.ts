@@ -4,6 +4,7 @@ import { ConflictError } from '../../graphql/errors';
 import { validateName, validateText } from '../../graphql/validation';
 import { hydrate } from '../../db/data-source';
 import { transaction } from '../../db/transaction';
+import { writableProject } from '../access';
 import type { ProjectsService } from '../projects/projects.service';
 import type { TagsService } from '../tags/tags.service';
 import { Pipeline } from './pipeline.entity';
@@ -22,7 +23,7 @@ export class PipelinesService {
     const name = validateName(input.name, 'name');
     const description = validateText(input.description, 'description');
     return transaction(this.db, async (tx) => {
-      const project = await this.projects.getForWrite(ctx, tx, input.project);
+      const project = await writableProject(ctx, tx, input.project);
       const [row] = await tx.query(
         'INSERT INTO pipeline (project_id, name, description) VALUES ($1, $2, $3) ON CONFLICT (project_id, name) DO NOTHING RETURNING *',
         [project.id, name, description]);

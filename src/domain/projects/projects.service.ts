@@ -77,12 +77,6 @@ export class ProjectsService {
     return project;
   }
 
-  /** For writes: the caller needs EDITOR and access to the project. */
-  async getForWrite(ctx: Context, tx: EntityManager, name: string): Promise<Project> {
-    assertRole(ctx.principal, Role.EDITOR, 'writing');
-    return this.get(ctx, name, tx);
-  }
-
   /** A row of `table` by its name within a project the caller may see, in one statement. */
   async findByName<T extends ObjectLiteral>(ctx: Context, entity: EntityTarget<T>, table: string, projectName: string, name: string): Promise<T | null> {
     const [row] = await this.db.query(

@@ -1,6 +1,6 @@
 // Pipeline runs and their steps; recordStep writes a step's lineage in one transaction.
 import { randomBytes } from 'node:crypto';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import type { Context } from '../../graphql/context';
 import { BadUserInputError, ConflictError, NotFoundError } from '../../graphql/errors';
 import { decodeId } from '../../graphql/ids';
@@ -8,11 +8,10 @@ import { validateDate, validateJsonDepth, validateMetadata, validateName } from 
 import { hydrate } from '../../db/data-source';
 import { transaction } from '../../db/transaction';
 import type { ArtifactsService } from '../artifacts/artifacts.service';
-import { assertRole, canSeeProject } from '../auth/principal';
+import { writable, writableProject } from '../access';
 import { Role } from '../auth/role';
 import type { ModelsService } from '../models/models.service';
 import type { PipelinesService } from '../pipelines/pipelines.service';
-import { Project } from '../projects/project.entity';
 import type { ProjectsService } from '../projects/projects.service';
 import type { TagsService } from '../tags/tags.service';
 import { PipelineRun } from './pipeline-run.entity';
@@ -21,6 +20,8 @@ import { RecordStepInput, StartRunInput } from './runs.types';
 import { StepRun } from './step-run.entity';
 
 const MAX_CONFIG_BYTES = 1024 * 1024;
+/** Inputs and outputs a step may have (each); more is BAD_USER_INPUT, keeping one step's transaction short. */
+export const MAX_STEP_ARTIFACTS = 1000;
 
 function runName(pipeline: string): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
@@ -53,7 +54,7 @@ export class RunsService {
       if (Buffer.byteLength(JSON.stringify(input.config)) >= MAX_CONFIG_BYTES) throw new BadUserInputError('config must be smaller than 1 MB', 'config');
     }
     return transaction(this.db, async (tx) => {
-      const project = await this.projects.getForWrite(ctx, tx, input.project);
+      const project = await writableProject(ctx, tx, input.project);
       let stackId: string | null = null;
       if (input.stack != null) {
         const [stack] = await tx.query('SELECT id FROM stack WHERE name = $1', [input.stack]);
@@ -75,9 +76,18 @@ export class RunsService {
     });
   }
 
+  /**
+   * Locks the run first: addTags on the run locks it too, so a cascade tag added meanwhile is
+   * either read here and put on every output, or added after this commits and cascades to them
+   * then. Outputs are written set-based, a fixed number of statements for up to 1,000 of them.
+   */
   async recordStep(ctx: Context, input: RecordStepInput): Promise<StepRun> {
     const { id: runId } = decodeId('PipelineRun', input.run, 'run');
     const name = validateName(input.name, 'name');
+    for (const field of ['inputs', 'outputs'] as const) {
+      const n = input[field]?.length ?? 0;
+      if (n > MAX_STEP_ARTIFACTS) throw new BadUserInputError(`a step has at most ${MAX_STEP_ARTIFACTS} ${field}, got ${n}`, field);
+    }
     const metadata = validateMetadata(input.metadata);
     const startedAt = validateDate(input.startedAt, 'startedAt');
     const endedAt = validateDate(input.endedAt, 'endedAt');
@@ -93,7 +103,7 @@ export class RunsService {
     assertUnique(inputs.map((i) => i.name), 'inputs.name');
     assertUnique(outputs.map((o) => o.name), 'outputs.name');
     return transaction(this.db, async (tx) => {
-      const run = await this.writableRun(ctx, tx, runId, input.run);
+      const { entity: run } = await writable(ctx, tx, 'PipelineRun', runId, { role: Role.EDITOR, action: 'writing', lock: 'FOR NO KEY UPDATE', ref: input.run });
       if (outputs.some((o) => o.linkToModelAs) && !run.modelVersionId) {
         throw new BadUserInputError('linkToModelAs needs a run started with a model', 'outputs.linkToModelAs');
       }
@@ -116,14 +126,12 @@ export class RunsService {
            SELECT $1, $2, n, v FROM unnest($3::text[], $4::uuid[]) AS x(n, v)`,
           [run.projectId, step.id, inputs.map((i) => i.name), inputs.map((i) => i.id)]);
       }
-      const project = Object.assign(new Project(), { id: run.projectId });
-      for (const output of outputs) {
-        const version = await this.artifacts.createVersion(tx, project, {
-          ...output, producer: { stepId: step.id, runId: run.id, outputName: output.name },
-        });
-        if (output.linkToModelAs) {
-          await this.models.link(tx, { projectId: run.projectId, id: run.modelVersionId! }, output.name, output.linkToModelAs, version.id);
-        }
+      if (outputs.length) {
+        const cascade = await this.tags.cascadeTagsOf(tx, run.projectId, run.id);
+        const versions = await this.artifacts.createVersions(tx, run.projectId, outputs.map((o) => ({ ...o, outputName: o.name })),
+          { stepId: step.id, runId: run.id, cascade });
+        const links = outputs.flatMap((o, i) => (o.linkToModelAs ? [{ name: o.name, kind: o.linkToModelAs, artifactVersionId: versions[i].id }] : []));
+        await this.models.linkMany(tx, { projectId: run.projectId, id: run.modelVersionId! }, links);
       }
       return step;
     });
@@ -132,7 +140,7 @@ export class RunsService {
   async finish(ctx: Context, globalId: string, status: RunStatus): Promise<PipelineRun> {
     const { id } = decodeId('PipelineRun', globalId, 'run');
     return transaction(this.db, async (tx) => {
-      const run = await this.writableRun(ctx, tx, id, globalId);
+      const { entity: run } = await writable(ctx, tx, 'PipelineRun', id, { role: Role.EDITOR, action: 'writing', lock: 'FOR NO KEY UPDATE', ref: globalId });
       const [[row]] = await tx.query(
         'UPDATE pipeline_run SET status = $3, ended_at = clock_timestamp() WHERE project_id = $1 AND id = $2 RETURNING *',
         [run.projectId, run.id, status]);
@@ -142,12 +150,5 @@ export class RunsService {
 
   find(ctx: Context, projectName: string, name: string): Promise<PipelineRun | null> {
     return this.projects.findByName(ctx, PipelineRun, 'pipeline_run', projectName, name);
-  }
-
-  private async writableRun(ctx: Context, tx: EntityManager, id: string, globalId: string): Promise<PipelineRun> {
-    const [row] = await tx.query('SELECT * FROM pipeline_run WHERE id = $1', [id]);
-    if (!row || !canSeeProject(ctx.principal, row.project_id)) throw new NotFoundError(`run "${globalId}" not found`);
-    assertRole(ctx.principal, Role.EDITOR, 'writing');
-    return hydrate(this.db, PipelineRun, row);
   }
 }

@@ -65,8 +65,8 @@ export class RecordStepInput {
   @Field(() => RunStatus) status: RunStatus;
   @Field(() => DateTimeScalar, { nullable: true }) startedAt?: Date | null;
   @Field(() => DateTimeScalar, { nullable: true }) endedAt?: Date | null;
-  @Field(() => [StepInputRef], { nullable: true }) inputs?: StepInputRef[] | null;
-  @Field(() => [StepOutputInput], { nullable: true }) outputs?: StepOutputInput[] | null;
+  @Field(() => [StepInputRef], { nullable: true, description: 'At most 1,000 (BAD_USER_INPUT beyond).' }) inputs?: StepInputRef[] | null;
+  @Field(() => [StepOutputInput], { nullable: true, description: 'At most 1,000 (BAD_USER_INPUT beyond).' }) outputs?: StepOutputInput[] | null;
   @Field(() => JSONScalar, { nullable: true }) metadata?: unknown;
 }
 

@@ -2,12 +2,12 @@
 // cascade tags on runs that follow the run's outputs.
 import { DataSource, EntityManager } from 'typeorm';
 import type { Context } from '../../graphql/context';
-import { BadUserInputError, ConflictError, NotFoundError } from '../../graphql/errors';
+import { BadUserInputError, ConflictError } from '../../graphql/errors';
 import { decodeId } from '../../graphql/ids';
 import { validateName } from '../../graphql/validation';
 import { hydrate } from '../../db/data-source';
 import { transaction } from '../../db/transaction';
-import { assertRole } from '../auth/principal';
+import { writable, writableProject } from '../access';
 import { Role } from '../auth/role';
 import type { ProjectsService } from '../projects/projects.service';
 import { Tag } from './tag.entity';
@@ -52,48 +52,90 @@ function normaliseInputs(inputs: readonly TagInput[]): TagInput[] {
 export class TagsService {
   constructor(private readonly db: DataSource, private readonly projects: ProjectsService) {}
 
+  /** Puts tags on a row inside the caller's transaction. */
+  apply(tx: EntityManager, target: TagTarget, inputs: readonly TagInput[]): Promise<void> {
+    return this.applyMany(tx, target.projectId, [{ target, tags: inputs }]);
+  }
+
   /**
-   * Puts tags on a row inside the caller's transaction. Tag rows are locked in id order:
-   * concurrent moves of one exclusive tag queue here, so each one sees the previous holder
-   * and removes it; the partial unique index on exclusive assignments backs this up.
+   * Puts tags on many rows of one project in a few statements, whatever their number. Tag rows
+   * are locked in name order: concurrent moves of one exclusive tag queue there, so each one sees
+   * the previous holder and removes it; the partial unique index on exclusive assignments backs
+   * this up. Within one call, an exclusive tag given to several rows of one scope ends on the last.
    */
-  async apply(tx: EntityManager, target: TagTarget, inputs: readonly TagInput[]): Promise<void> {
-    const tags = normaliseInputs(inputs);
-    if (!tags.length) return;
-    if (tags.some((t) => t.cascade) && target.type !== 'PIPELINE_RUN') {
+  async applyMany(tx: EntityManager, projectId: string, items: readonly { target: TagTarget; tags: readonly TagInput[] }[]): Promise<void> {
+    const wanted = items.map(({ target, tags }) => ({ target, tags: normaliseInputs(tags) })).filter((w) => w.tags.length);
+    if (!wanted.length) return;
+    if (wanted.some((w) => w.target.type !== 'PIPELINE_RUN' && w.tags.some((t) => t.cascade))) {
       throw new BadUserInputError('cascade applies only to tags given to a pipeline run', 'tags.cascade');
     }
-    const names = tags.map((t) => t.name);
-    await tx.query(
-      `INSERT INTO tag (project_id, name, exclusive) SELECT $1, n, e FROM unnest($2::text[], $3::boolean[]) AS x(n, e)
-       ON CONFLICT (project_id, name) DO NOTHING`,
-      [target.projectId, names, tags.map((t) => Boolean(t.exclusive))]);
-    const rows: { id: string; name: string; exclusive: boolean }[] = await tx.query(
-      'SELECT id, name, exclusive FROM tag WHERE project_id = $1 AND name = ANY($2::text[]) ORDER BY id FOR NO KEY UPDATE',
-      [target.projectId, names]);
-    const exclusive = rows.filter((r) => r.exclusive).map((r) => r.id);
+    const exclusiveAtCreation = new Map<string, boolean>();
+    for (const w of wanted) for (const t of w.tags) exclusiveAtCreation.set(t.name, Boolean(exclusiveAtCreation.get(t.name) || t.exclusive));
+    const byName = new Map((await this.lockTags(tx, projectId, exclusiveAtCreation)).map((r) => [r.name, r]));
+    // One assignment per (row, tag); for an exclusive tag, one per (tag, kind, scope): the last wins.
+    const assignments = new Map<string, { tagId: string; target: TagTarget; exclusive: boolean; cascade: boolean }>();
+    for (const { target, tags } of wanted) {
+      for (const t of tags) {
+        const tag = byName.get(t.name)!;
+        if (tag.exclusive) {
+          for (const [key, a] of assignments) {
+            if (a.tagId === tag.id && a.target.type === target.type && a.target.scopeId === target.scopeId && a.target.id !== target.id) assignments.delete(key);
+          }
+        }
+        const key = `${target.id}/${tag.id}`;
+        const cascade = Boolean(t.cascade || assignments.get(key)?.cascade);
+        assignments.set(key, { tagId: tag.id, target, exclusive: tag.exclusive, cascade });
+      }
+    }
+    const rows = [...assignments.values()];
+    const exclusive = rows.filter((a) => a.exclusive);
     if (exclusive.length) {
       await tx.query(
-        `DELETE FROM tag_assignment WHERE project_id = $1 AND tag_id = ANY($2::uuid[]) AND resource_type = $3
-           AND scope_id = $4 AND resource_id <> $5`,
-        [target.projectId, exclusive, target.type, target.scopeId, target.id]);
+        `DELETE FROM tag_assignment ta USING unnest($2::uuid[], $3::text[], $4::uuid[], $5::uuid[]) AS x(tag_id, resource_type, scope_id, resource_id)
+         WHERE ta.project_id = $1 AND ta.tag_id = x.tag_id AND ta.resource_type = x.resource_type AND ta.scope_id = x.scope_id
+           AND ta.resource_id <> x.resource_id`,
+        [projectId, exclusive.map((a) => a.tagId), exclusive.map((a) => a.target.type), exclusive.map((a) => a.target.scopeId),
+          exclusive.map((a) => a.target.id)]);
     }
-    const cascade = new Set(tags.filter((t) => t.cascade).map((t) => t.name));
     await tx.query(
       `INSERT INTO tag_assignment (project_id, tag_id, resource_type, resource_id, scope_id, is_exclusive, cascade)
-       SELECT $1, tag_id, $2, $3, $4, excl, casc FROM unnest($5::uuid[], $6::boolean[], $7::boolean[]) AS x(tag_id, excl, casc)
+       SELECT $1, tag_id, resource_type, resource_id, scope_id, excl, casc
+       FROM unnest($2::uuid[], $3::text[], $4::uuid[], $5::uuid[], $6::boolean[], $7::boolean[]) AS x(tag_id, resource_type, resource_id, scope_id, excl, casc)
        ON CONFLICT (project_id, resource_id, tag_id) DO UPDATE SET cascade = tag_assignment.cascade OR excluded.cascade`,
-      [target.projectId, target.type, target.id, target.scopeId, rows.map((r) => r.id), rows.map((r) => r.exclusive),
-        rows.map((r) => cascade.has(r.name))]);
-    if (cascade.size && target.type === 'PIPELINE_RUN') {
-      // A cascade tag added to a run that already produced versions reaches those too.
-      const outputs: { id: string; artifact_id: string }[] = await tx.query(
-        'SELECT id, artifact_id FROM artifact_version WHERE project_id = $1 AND producer_run_id = $2 ORDER BY created_at, id',
-        [target.projectId, target.id]);
-      const cascaded = tags.filter((t) => t.cascade).map((t) => ({ name: t.name }));
-      for (const o of outputs) {
-        await this.apply(tx, { type: 'ARTIFACT_VERSION', id: o.id, projectId: target.projectId, scopeId: o.artifact_id }, cascaded);
-      }
+      [projectId, rows.map((a) => a.tagId), rows.map((a) => a.target.type), rows.map((a) => a.target.id), rows.map((a) => a.target.scopeId),
+        rows.map((a) => a.exclusive), rows.map((a) => a.cascade)]);
+    const cascading = wanted.filter((w) => w.target.type === 'PIPELINE_RUN' && w.tags.some((t) => t.cascade));
+    if (cascading.length) {
+      // A cascade tag added to a run that already produced versions reaches those too. The caller
+      // holds the run's row lock, so no step of the run commits outputs in between (recordStep
+      // takes that lock too and reads the run's cascade tags under it).
+      const cascadeOf = new Map(cascading.map((w) => [w.target.id, w.tags.filter((t) => t.cascade).map((t) => ({ name: t.name }))]));
+      const outputs: { id: string; artifact_id: string; producer_run_id: string }[] = await tx.query(
+        `SELECT id, artifact_id, producer_run_id FROM artifact_version WHERE project_id = $1 AND producer_run_id = ANY($2::uuid[])
+         ORDER BY created_at, id`, [projectId, [...cascadeOf.keys()]]);
+      await this.applyMany(tx, projectId, outputs.map((o) => ({
+        target: { type: 'ARTIFACT_VERSION' as const, id: o.id, projectId, scopeId: o.artifact_id }, tags: cascadeOf.get(o.producer_run_id)!,
+      })));
+    }
+  }
+
+  /**
+   * Creates missing tags and locks them all. A tag that a concurrent deleteTag removes between our
+   * insert and our lock comes back empty from the locking read: insert it again rather than
+   * report an assignment that is not there.
+   */
+  private async lockTags(tx: EntityManager, projectId: string, exclusiveAtCreation: Map<string, boolean>) {
+    const names = [...exclusiveAtCreation.keys()].sort();
+    for (let attempt = 1; ; attempt++) {
+      await tx.query(
+        `INSERT INTO tag (project_id, name, exclusive) SELECT $1, n, e FROM unnest($2::text[], $3::boolean[]) AS x(n, e)
+         ON CONFLICT (project_id, name) DO NOTHING`,
+        [projectId, names, names.map((n) => exclusiveAtCreation.get(n))]);
+      const rows: { id: string; name: string; exclusive: boolean }[] = await tx.query(
+        'SELECT id, name, exclusive FROM tag WHERE project_id = $1 AND name = ANY($2::text[]) ORDER BY name FOR NO KEY UPDATE',
+        [projectId, names]);
+      if (rows.length === names.length) return rows;
+      if (attempt === 3) throw new ConflictError('tags were deleted while being assigned; nothing was written, please retry');
     }
   }
 
@@ -125,7 +167,7 @@ export class TagsService {
     const name = validateName(input.name, 'name');
     const color = this.validateColor(input.color);
     return transaction(this.db, async (tx) => {
-      const project = await this.projects.getForWrite(ctx, tx, input.project);
+      const project = await writableProject(ctx, tx, input.project);
       const [row] = await tx.query(
         `INSERT INTO tag (project_id, name, color, exclusive) VALUES ($1, $2, $3, $4)
          ON CONFLICT (project_id, name) DO NOTHING RETURNING *`,
@@ -140,8 +182,7 @@ export class TagsService {
     const name = input.name == null ? undefined : validateName(input.name, 'name');
     const color = input.color === undefined ? undefined : this.validateColor(input.color);
     return transaction(this.db, async (tx) => {
-      const tag = await this.lockTag(ctx, tx, id, input.id);
-      assertRole(ctx.principal, Role.EDITOR, 'updating a tag');
+      const { entity: tag } = await writable(ctx, tx, 'Tag', id, { role: Role.EDITOR, action: 'updating a tag', lock: 'FOR UPDATE', ref: input.id });
       if (name !== undefined && name !== tag.name) {
         const [taken] = await tx.query('SELECT 1 FROM tag WHERE project_id = $1 AND name = $2', [tag.projectId, name]);
         if (taken) throw new ConflictError(`tag "${name}" already exists`);
@@ -170,23 +211,13 @@ export class TagsService {
   async delete(ctx: Context, globalId: string, force: boolean): Promise<string> {
     const { id } = decodeId('Tag', globalId);
     return transaction(this.db, async (tx) => {
-      const tag = await this.lockTag(ctx, tx, id, globalId);
-      assertRole(ctx.principal, Role.ADMIN, 'deleting a tag');
+      const { entity: tag } = await writable(ctx, tx, 'Tag', id, { role: Role.ADMIN, action: 'deleting a tag', lock: 'FOR UPDATE', ref: globalId });
       const [{ n }] = await tx.query('SELECT count(*)::int AS n FROM tag_assignment WHERE project_id = $1 AND tag_id = $2', [tag.projectId, id]);
       if (n > 0 && !force) throw new ConflictError(`tag "${tag.name}" is in use by ${n} ${n === 1 ? 'entity' : 'entities'}; pass force: true to delete it anyway`);
       await tx.query('DELETE FROM tag_assignment WHERE project_id = $1 AND tag_id = $2', [tag.projectId, id]);
       await tx.query('DELETE FROM tag WHERE project_id = $1 AND id = $2', [tag.projectId, id]);
       return globalId;
     });
-  }
-
-  private async lockTag(ctx: Context, tx: EntityManager, id: string, globalId: string): Promise<Tag> {
-    const [row] = await tx.query('SELECT * FROM tag WHERE id = $1 FOR UPDATE', [id]);
-    const tag = row ? hydrate(this.db, Tag, row) : null;
-    if (!tag || (ctx.principal.projectIds && !ctx.principal.projectIds.includes(tag.projectId))) {
-      throw new NotFoundError(`tag "${globalId}" not found`);
-    }
-    return tag;
   }
 
   private async describe(tx: EntityManager, type: ResourceType, ids: string[]): Promise<string[]> {
