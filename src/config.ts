@@ -24,6 +24,10 @@ export interface Config {
   slowOperationMs: number;
   playground: boolean;
   metrics: boolean;
+  /** Query operations compile to one SQL statement (src/compiler); false: every operation runs on the resolvers. */
+  compiler: boolean;
+  /** Honour `x-execution-path: resolvers` (tests and debugging only). */
+  executionPathHeader: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -73,5 +77,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     slowOperationMs: int(env, 'SLOW_OPERATION_MS', 500),
     playground: bool(env, 'PLAYGROUND', true),
     metrics: bool(env, 'METRICS', true),
+    compiler: bool(env, 'COMPILER', true),
+    executionPathHeader: bool(env, 'EXECUTION_PATH_HEADER', false),
   };
 }

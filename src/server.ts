@@ -8,6 +8,7 @@ import type { Context } from './graphql/context';
 import { createFormatError, translateDatabaseError } from './graphql/errors';
 import { costPlugin, limitRules } from './graphql/limits';
 import { createLoaders } from './graphql/loaders';
+import { compiledBody, compilerPlugin, EXECUTION_PATH_HEADER } from './compiler/plugin';
 import { requestScope } from './db/request-scope';
 import { MIGRATIONS } from './db/data-source';
 import { HttpRoute, Metrics, MetricsScope } from './observability/metrics';
@@ -79,6 +80,7 @@ export async function startHttpServer(app: App, port: number, host: string): Pro
       ApolloServerPluginCacheControlDisabled(),
       ...(metrics ? [metrics.plugin] : []),
       costPlugin(app.schema, config.maxCost),
+      compilerPlugin(app),
       {
         async requestDidStart() {
           return {
@@ -159,9 +161,11 @@ export async function startHttpServer(app: App, port: number, host: string): Pro
       status = result.status ?? 200;
       const out: Record<string, string> = { ...cors, 'x-request-id': requestId, 'x-sql-statements': String(scope.sqlStatements) };
       for (const [key, value] of result.headers) out[key] = value;
+      if (config.executionPathHeader && scope.executionPath) out[EXECUTION_PATH_HEADER] = scope.fallback ? `${scope.executionPath}; ${encodeURIComponent(scope.fallback.slice(0, 200))}` : scope.executionPath;
       if (result.body.kind === 'complete') {
-        res.writeHead(status, { ...out, 'content-length': Buffer.byteLength(result.body.string) });
-        res.end(result.body.string);
+        const text = compiledBody(scope) ?? result.body.string;
+        res.writeHead(status, { ...out, 'content-length': Buffer.byteLength(text) });
+        res.end(text);
       } else {
         res.writeHead(status, out);
         for await (const chunk of result.body.asyncIterator) res.write(chunk);
@@ -170,7 +174,7 @@ export async function startHttpServer(app: App, port: number, host: string): Pro
     });
     const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
     metrics?.observeGraphql(scope, status, durationMs / 1000);
-    const line = { requestId, operation: scope.operationName ?? null, status, durationMs: Math.round(durationMs * 100) / 100, sqlStatements: scope.sqlStatements, errors: scope.errorCodes };
+    const line = { requestId, operation: scope.operationName ?? null, status, durationMs: Math.round(durationMs * 100) / 100, sqlStatements: scope.sqlStatements, errors: scope.errorCodes, path: scope.executionPath ?? null };
     if (durationMs >= config.slowOperationMs) log.warn(line, 'slow operation');
     else log.info(line, 'request');
   }

@@ -123,3 +123,18 @@ test('METRICS=false leaves /metrics out', async () => {
     await off.close();
   }
 });
+
+test('operations are counted by the path that answered them: one compiled statement, or the resolvers', async () => {
+  await app.ok(`mutation { createProject(input: { name: "paths" }) { id } }`);
+  const before = await scrape(app);
+  const compiled = await app.gql(`query Deep { projects(first: 5) { totalCount nodes { name pipelines { totalCount nodes { runs { nodes { tags { name } } } } } } } }`);
+  assert.equal(compiled.errors, undefined);
+  assert.equal(compiled.sqlStatements, 1);
+  const introspection = await app.gql(`{ __schema { queryType { name } } }`);
+  assert.equal(introspection.data.__schema.queryType.name, 'Query');
+  const after = await scrape(app);
+  const delta = (path: string) => (after.get(`mag_graphql_operations_total{path="${path}"}`) ?? 0) - (before.get(`mag_graphql_operations_total{path="${path}"}`) ?? 0);
+  assert.equal(delta('compiled'), 1);
+  // The scrape itself is not GraphQL; the mutation before `before` counted then.
+  assert.equal(delta('resolvers'), 1);
+});

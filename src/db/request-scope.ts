@@ -9,6 +9,11 @@ export interface RequestScope {
   /** The operation the document resolved to (null: anonymous or never resolved). */
   operationName?: string | null;
   errorCodes: string[];
+  /** Which path answered the operation (see src/compiler), and why not the compiled one. */
+  executionPath?: 'compiled' | 'resolvers';
+  fallback?: string;
+  /** The compiled path's `data` as PostgreSQL wrote it. */
+  compiledData?: string;
 }
 
 export const requestScope = new AsyncLocalStorage<RequestScope>();

@@ -75,6 +75,13 @@ export class Metrics {
     labelNames: ['operation'] as const, buckets: [0, 1, 2, 3, 5, 8, 13, 21, 34, 55, 89], registers: [this.registry],
   });
 
+  private readonly operationsByPath = new Counter({
+    name: 'mag_graphql_operations_total', help: 'GraphQL operations by the path that answered them: compiled (one SQL statement) or resolvers',
+    labelNames: ['path'] as const, registers: [this.registry],
+  });
+  private readonly compiledOperations = this.operationsByPath.labels('compiled');
+  private readonly resolverOperations = this.operationsByPath.labels('resolvers');
+
   constructor(db: DataSource, poolSize: number) {
     // Created with the first app, not at the first scrape: process CPU counts from creation.
     processMetrics();
@@ -125,6 +132,7 @@ export class Metrics {
     requests.inc();
     series.duration.observe(seconds);
     series.sqlStatements.observe(scope.sqlStatements);
+    if (scope.executionPath) (scope.executionPath === 'compiled' ? this.compiledOperations : this.resolverOperations).inc();
     for (const code of scope.errorCodes) {
       let errors = series.byCode.get(code);
       if (!errors) {

@@ -15,7 +15,7 @@ import { given } from '../lifecycle/edits';
 import { lockForWrite, updateRow, WritableRow } from '../lifecycle/writable';
 import { decodeId } from '../../graphql/ids';
 
-const PROJECTS: ListSource<NameFilter> = { entity: Project, table: 'project' };
+export const PROJECTS: ListSource<NameFilter> = { entity: Project, table: 'project' };
 const PROJECT: WritableRow = { label: 'project', table: 'project', projectColumn: 'id' };
 
 /** Limits a list to the caller's projects (alias t, column project_id or id for projects). */

@@ -1,0 +1,367 @@
+// How each field of the read schema becomes SQL: one entry per (type, field). The SQL mirrors
+// what the field's resolver and loader do (same rows, same order); the differential test
+// holds the two equal.
+import { FieldNode, getNamedType, GraphQLObjectType } from 'graphql';
+import { filterConditions, ListSource } from '../db/lists';
+import { ARTIFACT_VERSIONS, ARTIFACTS } from '../domain/artifacts/artifacts.loaders';
+import { KindName, KINDS } from '../domain/kinds';
+import { MODEL_VERSIONS, MODELS } from '../domain/models/models.loaders';
+import { PIPELINES } from '../domain/pipelines/pipelines.loaders';
+import { PROJECTS } from '../domain/projects/projects.service';
+import { RUNS } from '../domain/runs/runs.loaders';
+import { STACKS } from '../domain/stacks/stacks.loaders';
+import { TAGS } from '../domain/tags/tags.loaders';
+import { parseId } from '../graphql/ids';
+import { ListOrderField, pageRequest, SortDirection } from '../graphql/pagination';
+import type { FieldCompiler, FieldRef, Gen } from './compiler';
+import { Fallback } from './compiler';
+import { cursorSql, dateTimeSql, globalIdSql } from './json-sql';
+
+type Fields = Record<string, FieldCompiler>;
+type Where = (c: string, row: string, g: Gen, f: FieldRef) => string[];
+
+const col = (column: string): FieldCompiler => (_g, row) => `${row}.${column}`;
+const time = (column: string): FieldCompiler => (_g, row) => dateTimeSql(`${row}.${column}`);
+const node = (kind: KindName): Fields => ({ id: (_g, row) => globalIdSql(kind, `${row}.id`), createdAt: time('created_at') });
+const where = (conds: string[]) => (conds.length ? ` WHERE ${conds.join(' AND ')}` : '');
+
+/** A row of `kind` (or null): `tail` may order and limit when several match. */
+function one(kind: KindName, on: Where, tail?: (c: string) => string): FieldCompiler {
+  return (g, row, f) => {
+    const c = g.alias();
+    const conds = [...on(c, row, g, f), ...g.visible(kind, c)];
+    return `(SELECT ${g.object(kind, c, f.nodes)} FROM ${KINDS[kind].table} ${c}${where(conds)}${tail ? ` ${tail(c)}` : ''})`;
+  };
+}
+
+/** The row a foreign key of the parent points at, by its full primary key when the kind has a project. */
+function parent(kind: KindName, column: string): FieldCompiler {
+  return one(kind, (c, row) => (KINDS[kind].project === 'project_id'
+    ? [`${c}.project_id = ${row}.project_id`, `${c}.id = ${row}.${column}`] : [`${c}.id = ${row}.${column}`]));
+}
+
+const newest = (kind: KindName, column: string) => one(kind, (c, row) => [`${c}.${column} = ${row}.id`],
+  (c) => `ORDER BY ${c}.created_at DESC, ${c}.id DESC LIMIT 1`);
+
+/** A plain list of rows of `kind`; `from` replaces the table when the rows come through a join. */
+function list(kind: KindName, on: Where, order: (c: string) => string, from?: (c: string) => string): FieldCompiler {
+  return (g, row, f) => {
+    const c = g.alias();
+    const conds = [...on(c, row, g, f), ...g.visible(kind, c)];
+    return `(SELECT COALESCE(json_agg(${g.object(kind, c, f.nodes)} ORDER BY ${order(c)}), '[]'::json) FROM ${from ? from(c) : `${KINDS[kind].table} ${c}`}${where(conds)})`;
+  };
+}
+
+const tags: FieldCompiler = (g, row, f) => {
+  const c = g.alias();
+  const conds = [`${c}a.resource_id = ${row}.id`, ...g.visible('Tag', c)];
+  return `(SELECT COALESCE(json_agg(${g.object('Tag', c, f.nodes)} ORDER BY ${c}.name), '[]'::json)
+    FROM tag_assignment ${c}a JOIN tag ${c} ON ${c}.project_id = ${c}a.project_id AND ${c}.id = ${c}a.tag_id${where(conds)})`;
+};
+
+/** An object of a type that is not a kind (links, stage changes, the viewer): `value` gives each field. */
+export function objectOf(g: Gen, typeName: string, nodes: readonly FieldNode[], value: (name: string, nodes: FieldNode[]) => string): string {
+  const type = g.schema.getType(typeName) as GraphQLObjectType;
+  const parts: string[] = [];
+  for (const [key, fieldNodes] of g.collect(type, nodes.map((n) => n.selectionSet!).filter(Boolean))) {
+    const name = fieldNodes[0].name.value;
+    parts.push(`'${key}'`, name === '__typename' ? `'${typeName}'` : value(name, fieldNodes));
+  }
+  if (parts.length > 100) throw new Fallback(`more than 50 fields selected on ${typeName}`, true);
+  return `json_build_object(${parts.join(', ')})`;
+}
+
+const refOf = (g: Gen, f: FieldRef, nodes: FieldNode[]): FieldRef => ({ nodes, def: (getNamedType(f.def.type) as GraphQLObjectType).getFields()[nodes[0].name.value] });
+
+/**
+ * A Relay connection as lists.ts pages it: keyset on (sort column, id) in the requested
+ * direction, LIMIT first + 1 to learn hasNextPage; totalCount, cursors and pageInfo only when selected.
+ */
+function connection<F>(kind: KindName, source: ListSource<F>, parentColumn?: string): FieldCompiler {
+  return (g, row, f) => {
+    const args = g.args(f);
+    const page = pageRequest(args);
+    const table = KINDS[kind].table;
+    const byName = page.field === ListOrderField.NAME;
+    const sort = byName ? (source.nameColumn ?? 'name') : 'created_at';
+    const dir = page.direction === SortDirection.ASC ? 'ASC' : 'DESC';
+    const conds = [
+      ...(parentColumn ? [`t.${parentColumn} = ${row}.id`] : []),
+      ...g.visible(kind, 't'),
+      ...filterConditions(g.sql, source as ListSource<any>, args.filter),
+    ];
+    const countWhere = where(conds);
+    if (page.after) {
+      conds.push(`(t.${sort}, t.id) ${dir === 'ASC' ? '>' : '<'} (${g.sql.p(page.after.sort)}::${byName ? 'text' : 'timestamptz'}, ${g.sql.p(page.after.id)}::uuid)`);
+    }
+    const c = g.alias('c');
+    const first = page.first;
+    const inPage = `FILTER (WHERE ${c}.__i <= ${first})`;
+    const cursor = () => cursorSql(byName, `${c}.${sort}`, `${c}.id`);
+    const connectionType = getNamedType(f.def.type).name;
+    const edgeType = connectionType.replace(/Connection$/, 'Edge');
+    const json = objectOf(g, connectionType, f.nodes, (name, nodes) => {
+      switch (name) {
+        case 'totalCount':
+          return `(SELECT count(*)::int FROM ${table} t${countWhere})`;
+        case 'nodes':
+          return `COALESCE(json_agg(${g.object(kind, c, nodes)} ORDER BY ${c}.__i) ${inPage}, '[]'::json)`;
+        case 'edges': {
+          const edge = objectOf(g, edgeType, nodes, (n, en) => (n === 'cursor' ? cursor() : g.object(kind, c, en)));
+          return `COALESCE(json_agg(${edge} ORDER BY ${c}.__i) ${inPage}, '[]'::json)`;
+        }
+        case 'pageInfo':
+          return objectOf(g, 'PageInfo', nodes, (n) => {
+            switch (n) {
+              case 'hasNextPage': return `(count(*) > ${first})`;
+              case 'hasPreviousPage': return page.after ? 'true' : 'false';
+              case 'startCursor': return `min(${cursor()}) FILTER (WHERE ${c}.__i = 1 AND ${c}.__i <= ${first})`;
+              default: return `(array_agg(${cursor()} ORDER BY ${c}.__i DESC) ${inPage})[1]`;
+            }
+          });
+        default:
+          throw new Fallback(`${connectionType}.${name} does not compile`, true);
+      }
+    });
+    const used = new Set<string>(['id']);
+    for (const m of json.matchAll(new RegExp(`\\b${c}\\.([a-z_]+)`, 'g'))) if (!m[1].startsWith('__')) used.add(m[1]);
+    if (used.size === 1 && !json.includes(`${c}.`)) return `(SELECT ${json})`;
+    const order = `t.${sort} ${dir}, t.id ${dir}`;
+    return `(SELECT ${json} FROM (SELECT ${[...used].map((u) => `t.${u}`).join(', ')}, row_number() OVER (ORDER BY ${order}) AS __i
+      FROM ${table} t${where(conds)} ORDER BY ${order} LIMIT ${first + 1}) ${c})`;
+  };
+}
+
+/** Lookups by name inside a project (pipeline, run, artifact, model): the project by name, then the row. */
+function byProjectAndName(kind: KindName): FieldCompiler {
+  return one(kind, (c, _row, g, f) => {
+    const args = g.args(f);
+    return [`${c}.project_id = (SELECT p.id FROM project p WHERE p.name = ${g.sql.p(args.project)})`, `${c}.name = ${g.sql.p(args.name)}`];
+  });
+}
+
+const DIGITS = /^\d+$/;
+const STAGES = new Set(['none', 'staging', 'production', 'archived']);
+
+const Query: Fields = {
+  projects: connection('Project', PROJECTS),
+  project: one('Project', (c, _row, g, f) => [`${c}.name = ${g.sql.p(g.args(f).name)}`]),
+  pipeline: byProjectAndName('Pipeline'),
+  pipelineRun: byProjectAndName('PipelineRun'),
+  artifact: byProjectAndName('Artifact'),
+  model: byProjectAndName('Model'),
+  tag: byProjectAndName('Tag'),
+  stack: one('Stack', (c, _row, g, f) => [`${c}.name = ${g.sql.p(g.args(f).name)}`]),
+  stacks: connection('Stack', STACKS),
+  // artifacts.service findVersion: "latest" is the newest by creation, anything else a version string.
+  artifactVersion: (g, _row, f) => {
+    const args = g.args(f);
+    const c = g.alias();
+    const artifact = `(SELECT a.project_id, a.id FROM artifact a WHERE a.project_id = (SELECT p.id FROM project p WHERE p.name = ${g.sql.p(args.project)})
+      AND a.name = ${g.sql.p(args.artifact)}${g.visible('Artifact', 'a').map((v) => ` AND ${v}`).join('')})`;
+    const conds = [`(${c}.project_id, ${c}.artifact_id) = ${artifact}`, ...g.visible('ArtifactVersion', c)];
+    const tail = args.version === 'latest' ? `ORDER BY ${c}.created_at DESC, ${c}.id DESC LIMIT 1` : '';
+    if (args.version !== 'latest') conds.push(`${c}.version = ${g.sql.p(args.version)}`);
+    return `(SELECT ${g.object('ArtifactVersion', c, f.nodes)} FROM artifact_version ${c}${where(conds)} ${tail})`;
+  },
+  // models.service resolveVersion: a number, a name, "latest" or a stage name in any case.
+  modelVersion: (g, _row, f) => {
+    const args = g.args(f);
+    const c = g.alias();
+    const model = `(SELECT m.project_id, m.id FROM model m WHERE m.project_id = (SELECT p.id FROM project p WHERE p.name = ${g.sql.p(args.project)})
+      AND m.name = ${g.sql.p(args.model)}${g.visible('Model', 'm').map((v) => ` AND ${v}`).join('')})`;
+    const conds = [`(${c}.project_id, ${c}.model_id) = ${model}`, ...g.visible('ModelVersion', c)];
+    const ref: string = args.version;
+    const lower = ref.toLowerCase();
+    let tail = '';
+    if (lower === 'latest') tail = `ORDER BY ${c}.number DESC LIMIT 1`;
+    else if (STAGES.has(lower)) {
+      conds.push(`${c}.stage = ${g.sql.p(lower.toUpperCase())}`);
+      tail = `ORDER BY ${c}.number DESC LIMIT 1`;
+    } else if (DIGITS.test(ref) && ref.length < 10) conds.push(`${c}.number = ${g.sql.p(Number(ref))}::int`);
+    else conds.push(`${c}.name = ${g.sql.p(ref)}`);
+    return `(SELECT ${g.object('ModelVersion', c, f.nodes)} FROM model_version ${c}${where(conds)} ${tail})`;
+  },
+  node: (g, _row, f) => nodeById(g, f.nodes, g.args(f).id, 'id'),
+  nodes: (g, _row, f) => {
+    const ids: string[] = g.args(f).ids;
+    if (ids.length > 100) throw new Fallback('more than 100 ids', false);
+    ids.forEach((id, i) => parseId(id, `ids[${i}]`));
+    return ids.length ? `json_build_array(${ids.map((id, i) => nodeById(g, f.nodes, id, `ids[${i}]`)).join(', ')})` : `'[]'::json`;
+  },
+  viewer: (g, _row, f) => objectOf(g, 'Viewer', f.nodes, (name) => {
+    const { principal } = g;
+    if (name === 'projects') return `${g.sql.p(principal.projects)}::text[]`;
+    return `${g.sql.p(name === 'name' ? principal.name : principal.role)}::text`;
+  }),
+};
+
+/** node(id): the kind is in the id, so the statement selects from that kind's table only. */
+function nodeById(g: Gen, nodes: FieldNode[], globalId: string, field: string): string {
+  const { type, id } = parseId(globalId, field);
+  // Api keys are seen by admins only, and a scoped admin only some: that rule lives in auth.service.
+  if (type === 'ApiKey') throw new Fallback('node(id) of an api key', false);
+  const c = g.alias();
+  const conds = [`${c}.id = ${g.sql.p(id)}::uuid`, ...g.visible(type, c)];
+  return `(SELECT ${g.object(type, c, nodes)} FROM ${KINDS[type].table} ${c}${where(conds)})`;
+}
+
+const stepArtifacts = (g: Gen, f: FieldRef, name: string, version: (nodes: FieldNode[]) => string) =>
+  objectOf(g, 'StepArtifact', f.nodes, (n, nodes) => (n === 'name' ? name : version(nodes)));
+
+export const FIELDS: Record<string, Fields> = {
+  Query,
+  Project: {
+    ...node('Project'),
+    name: col('name'),
+    displayName: col('display_name'),
+    description: col('description'),
+    pipelines: connection('Pipeline', PIPELINES, 'project_id'),
+    runs: connection('PipelineRun', RUNS, 'project_id'),
+    artifacts: connection('Artifact', ARTIFACTS, 'project_id'),
+    artifactVersions: connection('ArtifactVersion', ARTIFACT_VERSIONS, 'project_id'),
+    models: connection('Model', MODELS, 'project_id'),
+    modelVersions: connection('ModelVersion', MODEL_VERSIONS, 'project_id'),
+    tags: connection('Tag', TAGS, 'project_id'),
+  },
+  Pipeline: {
+    ...node('Pipeline'),
+    name: col('name'),
+    description: col('description'),
+    project: parent('Project', 'project_id'),
+    tags,
+    runs: connection('PipelineRun', RUNS, 'pipeline_id'),
+    latestRun: newest('PipelineRun', 'pipeline_id'),
+  },
+  PipelineRun: {
+    ...node('PipelineRun'),
+    name: col('name'),
+    status: col('status'),
+    config: col('config'),
+    metadata: col('metadata'),
+    startedAt: time('started_at'),
+    endedAt: time('ended_at'),
+    pipeline: parent('Pipeline', 'pipeline_id'),
+    project: parent('Project', 'project_id'),
+    tags,
+    steps: list('StepRun', (c, row) => [`${c}.run_id = ${row}.id`], (c) => `${c}.created_at, ${c}.id`),
+    stack: parent('Stack', 'stack_id'),
+    modelVersion: parent('ModelVersion', 'model_version_id'),
+    producedArtifactVersions: list('ArtifactVersion', (c, row) => [`${c}.producer_run_id = ${row}.id`], (c) => `${c}.created_at, ${c}.id`),
+  },
+  StepRun: {
+    ...node('StepRun'),
+    name: col('name'),
+    status: col('status'),
+    metadata: col('metadata'),
+    startedAt: time('started_at'),
+    endedAt: time('ended_at'),
+    run: parent('PipelineRun', 'run_id'),
+    inputs: (g, row, f) => {
+      const x = g.alias('x');
+      const json = stepArtifacts(g, f, `${x}.name`, (nodes) => parent('ArtifactVersion', 'artifact_version_id')(g, x, refOf(g, f, nodes)));
+      return `(SELECT COALESCE(json_agg(${json} ORDER BY ${x}.name), '[]'::json) FROM step_input ${x} WHERE ${x}.step_run_id = ${row}.id)`;
+    },
+    outputs: (g, row, f) => {
+      const c = g.alias();
+      const json = stepArtifacts(g, f, `COALESCE(${c}.output_name, '')`, (nodes) => g.object('ArtifactVersion', c, nodes));
+      const conds = [`${c}.producer_step_id = ${row}.id`, ...g.visible('ArtifactVersion', c)];
+      return `(SELECT COALESCE(json_agg(${json} ORDER BY ${c}.output_name), '[]'::json) FROM artifact_version ${c}${where(conds)})`;
+    },
+  },
+  Artifact: {
+    ...node('Artifact'),
+    name: col('name'),
+    project: parent('Project', 'project_id'),
+    tags,
+    versions: connection('ArtifactVersion', ARTIFACT_VERSIONS, 'artifact_id'),
+    latestVersion: newest('ArtifactVersion', 'artifact_id'),
+  },
+  ArtifactVersion: {
+    ...node('ArtifactVersion'),
+    version: col('version'),
+    type: col('type'),
+    uri: col('uri'),
+    dataType: col('data_type'),
+    metadata: col('metadata'),
+    artifact: parent('Artifact', 'artifact_id'),
+    tags,
+    producedBy: parent('StepRun', 'producer_step_id'),
+    // A step that read the version under two input names appears twice, as in the loader.
+    consumedBy: list('StepRun', (c, row) => [`${c}i.artifact_version_id = ${row}.id`], (c) => `${c}.created_at, ${c}.id`,
+      (c) => `step_input ${c}i JOIN step_run ${c} ON ${c}.project_id = ${c}i.project_id AND ${c}.id = ${c}i.step_run_id`),
+    modelVersions: list('ModelVersion',
+      (c, row) => [`${c}.id IN (SELECT l.model_version_id FROM model_artifact_link l WHERE l.artifact_version_id = ${row}.id)`], (c) => `${c}.id`),
+  },
+  Model: {
+    ...node('Model'),
+    name: col('name'),
+    description: col('description'),
+    license: col('license'),
+    project: parent('Project', 'project_id'),
+    tags,
+    versions: connection('ModelVersion', MODEL_VERSIONS, 'model_id'),
+    latestVersion: newest('ModelVersion', 'model_id'),
+    versionInStage: one('ModelVersion', (c, row, g, f) => [`${c}.model_id = ${row}.id`, `${c}.stage = ${g.sql.p(g.args(f).stage)}`],
+      (c) => `ORDER BY ${c}.number DESC LIMIT 1`),
+    pipelines: list('Pipeline', (c, row) => [`(${c}.project_id, ${c}.id) IN (SELECT r.project_id, r.pipeline_id FROM model_version v
+      JOIN pipeline_run r ON r.project_id = v.project_id AND r.model_version_id = v.id WHERE v.model_id = ${row}.id)`], (c) => `${c}.name, ${c}.id`),
+  },
+  ModelVersion: {
+    ...node('ModelVersion'),
+    number: col('number'),
+    name: col('name'),
+    description: col('description'),
+    stage: col('stage'),
+    metadata: col('metadata'),
+    model: parent('Model', 'model_id'),
+    tags,
+    artifacts: (g, row, f) => {
+      const x = g.alias('x');
+      const kind = g.args(f).kind;
+      const json = objectOf(g, 'ModelArtifactLink', f.nodes, (n, nodes) => (n === 'artifactVersion'
+        ? parent('ArtifactVersion', 'artifact_version_id')(g, x, refOf(g, f, nodes)) : `${x}.${n}`));
+      const conds = [`${x}.model_version_id = ${row}.id`, ...(kind ? [`${x}.kind = ${g.sql.p(kind)}`] : [])];
+      return `(SELECT COALESCE(json_agg(${json} ORDER BY ${x}.name), '[]'::json) FROM model_artifact_link ${x}${where(conds)})`;
+    },
+    artifact: one('ArtifactVersion', (c, row, g, f) => [`(${c}.project_id, ${c}.id) = (SELECT l.project_id, l.artifact_version_id
+      FROM model_artifact_link l WHERE l.model_version_id = ${row}.id AND l.name = ${g.sql.p(g.args(f).name)})`]),
+    runs: list('PipelineRun', (c, row) => [`${c}.model_version_id = ${row}.id`], (c) => `${c}.created_at, ${c}.id`),
+    stageHistory: (g, row, f) => {
+      const x = g.alias('x');
+      const json = objectOf(g, 'StageChange', f.nodes, (n) => {
+        switch (n) {
+          case 'from': return `${x}.from_stage`;
+          case 'to': return `${x}.to_stage`;
+          case 'at': return dateTimeSql(`${x}.at`);
+          default: return `${x}.${n}`;
+        }
+      });
+      return `(SELECT COALESCE(json_agg(${json} ORDER BY ${x}.at, ${x}.id), '[]'::json) FROM stage_change ${x} WHERE ${x}.model_version_id = ${row}.id)`;
+    },
+  },
+  Tag: {
+    ...node('Tag'),
+    name: col('name'),
+    color: col('color'),
+    exclusive: col('exclusive'),
+    project: parent('Project', 'project_id'),
+    usageCount: (_g, row) => `(SELECT count(*)::int FROM tag_assignment u WHERE u.tag_id = ${row}.id)`,
+  },
+  Stack: {
+    ...node('Stack'),
+    name: col('name'),
+    description: col('description'),
+    components: list('StackComponent', (c, row) => [`${c}.id IN (SELECT l.component_id FROM stack_component_link l WHERE l.stack_id = ${row}.id)`],
+      (c) => `${c}.type, ${c}.name`),
+    runs: connection('PipelineRun', RUNS, 'stack_id'),
+  },
+  StackComponent: {
+    ...node('StackComponent'),
+    name: col('name'),
+    type: col('type'),
+    flavor: col('flavor'),
+    config: col('config'),
+    stacks: list('Stack', (c, row) => [`${c}.id IN (SELECT l.stack_id FROM stack_component_link l WHERE l.component_id = ${row}.id)`], (c) => `${c}.name`),
+  },
+};

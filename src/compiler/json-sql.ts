@@ -1,0 +1,26 @@
+// SQL expressions that produce, inside PostgreSQL, the exact JSON values the resolvers send:
+// global ids (graphql/ids.ts), cursors (graphql/pagination.ts) and DateTime strings.
+import type { KindName } from '../domain/kinds';
+
+/** base64url without padding of the UTF-8 bytes of a text expression (PostgreSQL breaks base64 lines at 76). */
+export function base64url(text: string): string {
+  return `translate(encode(convert_to(${text}, 'UTF8'), 'base64'), E'+/=\\n', '-_')`;
+}
+
+/** encodeId(kind, id): base64url("<Kind>:<uuid>"). */
+export function globalIdSql(kind: KindName, idColumn: string): string {
+  return base64url(`'${kind}:' || ${idColumn}::text`);
+}
+
+/** encodeCursor(field, sort, id): base64url(JSON.stringify(["c"|"n", sort, id])), sort being the column as text. */
+export function cursorSql(byName: boolean, sortColumn: string, idColumn: string): string {
+  return base64url(`'["${byName ? 'n' : 'c'}",' || to_json(${sortColumn}::text)::text || ',"' || ${idColumn}::text || '"]'`);
+}
+
+/**
+ * DateTime as graphql-scalars serializes a JS Date: ISO 8601 at UTC with milliseconds. Both
+ * sides truncate the microseconds (node-postgres when it parses, to_char's MS here).
+ */
+export function dateTimeSql(column: string): string {
+  return `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+}

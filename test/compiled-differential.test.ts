@@ -1,0 +1,242 @@
+// The compiled path (one SQL statement per query) against the resolver path, which stays the
+// reference: every checked-in query operation, the README's and playground's examples, and
+// generated queries run on both over the same seeded data and must answer the same JSON.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { buildSchema, GraphQLSchema, Kind, parse, print } from 'graphql';
+import { seedExample } from '../scripts/seed-example';
+import { EXAMPLE_TABS } from '../src/playground/examples';
+import { startTestApp, TestApp } from './helpers/app';
+import { Pools, QueryGenerator, rng } from './helpers/random-queries';
+
+const ADMIN_KEY = 'differential-admin-key-0123456789';
+const SEED = Number(process.env.DIFFERENTIAL_SEED ?? 20261130);
+const GENERATED = Number(process.env.DIFFERENTIAL_QUERIES ?? 600);
+const ROOT = path.resolve(__dirname, '..', '..');
+
+let app: TestApp;
+let scopedKey: string;
+let pools: Pools;
+let schema: GraphQLSchema;
+
+interface Answer { status: number; body: unknown; path: string | null; reason?: string }
+
+async function ask(query: string, variables: Record<string, unknown>, token: string, resolvers: boolean): Promise<Answer> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
+  if (resolvers) headers['x-execution-path'] = 'resolvers';
+  const res = await fetch(app.url, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+  const [path, reason] = (res.headers.get('x-execution-path') ?? '').split('; ');
+  return { status: res.status, body: JSON.parse(await res.text()), path: path || null, reason: reason && decodeURIComponent(reason) };
+}
+
+/** Both paths; fails with the query, its variables and the seed when they differ. Returns the path the default took. */
+async function same(query: string, variables: Record<string, unknown> = {}, token = ADMIN_KEY, label = ''): Promise<Answer> {
+  const reference = await ask(query, variables, token, true);
+  const compiled = await ask(query, variables, token, false);
+  assert.equal(reference.path === 'resolvers' || reference.path === null, true);
+  try {
+    assert.deepEqual(sortErrors(compiled.body), sortErrors(reference.body));
+    assert.equal(compiled.status, reference.status);
+  } catch (err) {
+    throw new Error(`${label} differs (seed ${SEED}, ${token === ADMIN_KEY ? 'admin' : 'scoped key'}, ${compiled.path} path)\n` +
+      `${query}\nvariables: ${JSON.stringify(variables)}\n${(err as Error).message.slice(0, 4000)}`);
+  }
+  return compiled;
+}
+
+/** Errors of sibling fields arrive in the order their resolvers finish: compare them as a set. */
+function sortErrors(body: unknown): unknown {
+  const b = body as { errors?: unknown[] };
+  if (!b?.errors) return body;
+  return { ...b, errors: [...b.errors].sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y))) };
+}
+
+async function admin(query: string, variables: Record<string, unknown> = {}) {
+  const r = await ask(query, variables, ADMIN_KEY, true);
+  const body = r.body as { data: any; errors?: unknown[] };
+  if (body.errors) throw new Error(`${query}: ${JSON.stringify(body.errors)}`);
+  return body.data;
+}
+
+/** A second project with pipelines, runs, steps, artifacts, models and tags drawn from the seed. */
+async function seedBeta() {
+  const r = rng(SEED);
+  await admin(`mutation { b: createProject(input: { name: "beta", displayName: "Beta" }) { id } e: createProject(input: { name: "empty" }) { id } }`);
+  await admin(`mutation { createTag(input: { project: "beta", name: "gold", color: "#aa00ff", exclusive: true }) { id } }`);
+  const tagNames = ['env:prod', 'team-a', 'team-b', 'accuracy-91', 'accuracy-87', 'gold', 'nightly'];
+  const pick = () => ({ name: r.pick(tagNames) });
+  const versions: string[] = [];
+  for (let p = 0; p < 4; p++) {
+    const pipeline = `beta-pipe-${p}`;
+    await admin(`mutation($i: CreatePipelineInput!) { createPipeline(input: $i) { id } }`,
+      { i: { project: 'beta', name: pipeline, description: p % 2 ? null : `pipeline ${p}`, tags: [pick(), pick()] } });
+    for (let k = 0; k < 3; k++) {
+      const run = (await admin(`mutation($i: StartRunInput!) { startRun(input: $i) { id } }`, {
+        i: {
+          project: 'beta', pipeline, name: `beta-run-${p}-${k}`, stack: r.pick(['development', 'production', null]),
+          tags: [pick(), { name: 'cascaded', cascade: r.chance(0.5) }], config: r.chance(0.5) ? { lr: 0.01 * (k + 1), layers: [p, k], nested: { a: null } } : null,
+          model: r.chance(0.4) ? { name: `beta-model-${p % 2}` } : null,
+        },
+      })).startRun.id;
+      for (let s = 0; s < r.int(1, 3); s++) {
+        const inputs = versions.length && r.chance(0.7) ? [{ name: 'in', artifactVersion: r.pick(versions) }] : [];
+        if (inputs.length && r.chance(0.3)) inputs.push({ name: 'again', artifactVersion: inputs[0].artifactVersion });
+        const step = (await admin(`mutation($i: RecordStepInput!) { recordStep(input: $i) { outputs { artifactVersion { id } } } }`, {
+          i: {
+            run, name: `step-${s}`, status: r.pick(['COMPLETED', 'FAILED', 'CACHED']), inputs, metadata: { score: r.next(), step: s },
+            startedAt: r.chance(0.5) ? '2026-01-02T03:04:05.678Z' : null,
+            outputs: Array.from({ length: r.int(0, 2) }, (_, o) => ({
+              name: `out_${o}`, artifact: r.pick(['dataset', 'features', 'weights', 'report']), type: r.pick(['DATA', 'MODEL', 'STATISTICS']),
+              uri: r.chance(0.7) ? `s3://bucket/${p}/${k}/${s}/${o}` : null, tags: r.chance(0.5) ? [pick()] : [], metadata: { rows: r.int(1, 1000) },
+            })),
+          },
+        })).recordStep;
+        for (const o of step.outputs) versions.push(o.artifactVersion.id);
+      }
+      if (r.chance(0.6)) await admin(`mutation($r: ID!) { finishRun(run: $r, status: COMPLETED) { id } }`, { r: run });
+    }
+  }
+  await admin(`mutation($m: JSON) { registerArtifactVersion(input: { project: "beta", artifact: "dataset", version: "raw_2023", tags: [{ name: "gold" }], metadata: $m }) { id } }`,
+    { m: { 'ünïcode': '✓ "quoted"\n', n: 1.5, big: 12345678901234, list: [1, 'two', null] } });
+  for (let m = 0; m < 2; m++) {
+    const model = `beta-model-${m}`;
+    await admin(`mutation($n: String!) { createModelVersion(input: { project: "beta", model: $n, name: "named-${m}", tags: [{ name: "accuracy-91" }] }) { id } }`, { n: model });
+    const all = (await admin(`query($n: String!) { model(project: "beta", name: $n) { versions(first: 50) { nodes { id } } } }`, { n: model })).model.versions.nodes;
+    for (const [i, v] of all.entries()) {
+      if (i === 0) await admin(`mutation($v: ID!) { promoteModelVersion(input: { modelVersion: $v, stage: PRODUCTION, reason: "best" }) { modelVersion { id } } }`, { v: v.id });
+      if (i === 1) await admin(`mutation($v: ID!) { promoteModelVersion(input: { modelVersion: $v, stage: STAGING }) { modelVersion { id } } }`, { v: v.id });
+      if (i === 2) await admin(`mutation($v: ID!) { promoteModelVersion(input: { modelVersion: $v, stage: ARCHIVED }) { modelVersion { id } } }`, { v: v.id });
+      if (versions.length) {
+        await admin(`mutation($v: ID!, $a: ID!, $k: ModelArtifactKind!) { linkArtifact(input: { modelVersion: $v, artifactVersion: $a, kind: $k, name: "trained_model" }) { id } }`,
+          { v: v.id, a: r.pick(versions), k: r.pick(['DATA', 'MODEL', 'DEPLOYMENT']) });
+      }
+    }
+  }
+}
+
+async function collectPools(): Promise<Pools> {
+  const data = await admin(`{
+    projects(first: 100) { nodes { id name
+      pipelines(first: 100) { edges { cursor } nodes { id name createdAt runs(first: 100) { edges { cursor } nodes { id name steps { id } } } } }
+      artifacts(first: 100) { nodes { id name } }
+      artifactVersions(first: 100) { edges { cursor } nodes { id version producedBy { outputs { name } } } }
+      models(first: 100) { nodes { id name } }
+      modelVersions(first: 100) { nodes { id artifacts { name } } }
+      tags(first: 100) { edges { cursor } nodes { id name } } } }
+    stacks(first: 100) { nodes { id name components { id flavor } } } }`);
+  const ids: Pools['ids'] = {};
+  const names = { pipeline: [], run: [], artifact: [], model: [], tag: [], stack: [], flavor: [], version: [], link: [] } as Pools['names'];
+  const cursors: string[] = [];
+  const dates: string[] = [];
+  const add = (type: string, id: string) => (ids[type] ??= []).push(id);
+  for (const p of data.projects.nodes) {
+    add('Project', p.id);
+    for (const pl of p.pipelines.nodes) {
+      add('Pipeline', pl.id); names.pipeline.push(pl.name); dates.push(pl.createdAt);
+      for (const run of pl.runs.nodes) { add('PipelineRun', run.id); names.run.push(run.name); for (const s of run.steps) add('StepRun', s.id); }
+      cursors.push(...pl.runs.edges.map((e: { cursor: string }) => e.cursor));
+    }
+    cursors.push(...p.pipelines.edges.map((e: { cursor: string }) => e.cursor), ...p.artifactVersions.edges.map((e: { cursor: string }) => e.cursor),
+      ...p.tags.edges.map((e: { cursor: string }) => e.cursor));
+    for (const a of p.artifacts.nodes) { add('Artifact', a.id); names.artifact.push(a.name); }
+    for (const v of p.artifactVersions.nodes) { add('ArtifactVersion', v.id); names.version.push(v.version); }
+    for (const m of p.models.nodes) { add('Model', m.id); names.model.push(m.name); }
+    for (const v of p.modelVersions.nodes) { add('ModelVersion', v.id); names.link.push(...v.artifacts.map((l: { name: string }) => l.name)); }
+    for (const t of p.tags.nodes) { add('Tag', t.id); names.tag.push(t.name); }
+  }
+  for (const s of data.stacks.nodes) {
+    add('Stack', s.id); names.stack.push(s.name);
+    for (const c of s.components) { add('StackComponent', c.id); names.flavor.push(c.flavor); }
+  }
+  const uniq = (xs: string[]) => [...new Set(xs)].sort();
+  for (const k of Object.keys(names) as (keyof Pools['names'])[]) names[k] = uniq(names[k]);
+  return { projects: data.projects.nodes.map((p: { name: string }) => p.name), names, ids, cursors, dates };
+}
+
+before(async () => {
+  app = await startTestApp({ AUTH: 'required', ADMIN_API_KEY: ADMIN_KEY, EXECUTION_PATH_HEADER: 'true', MAX_QUERY_COST: '100000000' });
+  await seedExample(app.url, ADMIN_KEY);
+  await seedBeta();
+  scopedKey = (await admin(`mutation { createApiKey(input: { name: "beta-reader", role: VIEWER, projects: ["beta"] }) { secret } }`)).createApiKey.secret;
+  pools = await collectPools();
+  schema = buildSchema(fs.readFileSync(path.join(ROOT, 'schema.graphql'), 'utf8'));
+});
+after(async () => { await app?.close(); });
+
+/** Variables for a checked-in operation: names from the seeded data, by variable name. */
+function variablesFor(name: string, type: string): unknown {
+  const p = pools;
+  const table: Record<string, unknown> = {
+    project: 'fraud-detection', name: type.startsWith('String') ? 'fraud_detector' : undefined, first: 2, runs: 2, artifact: 'trained_model',
+    model: 'fraud_detector', version: 'production', of: p.ids.ArtifactVersion[0], id: p.ids.PipelineRun[0], depth: 3,
+  };
+  return table[name];
+}
+
+test('every query operation of the TypeScript client answers the same on both paths', async () => {
+  const dir = path.join(ROOT, 'clients', 'ts', 'operations');
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.graphql'));
+  const doc = parse(files.map((f) => fs.readFileSync(path.join(dir, f), 'utf8')).join('\n'));
+  const fragmentText = new Map(doc.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, print(d)] as const] : [])));
+  /** The operation with the fragments it uses, directly or through other fragments. */
+  const withFragments = (text: string) => {
+    const used = new Set<string>();
+    const walk = (t: string) => {
+      for (const m of t.matchAll(/\.\.\.([A-Za-z_]\w*)/g)) if (fragmentText.has(m[1]) && !used.has(m[1])) { used.add(m[1]); walk(fragmentText.get(m[1])!); }
+    };
+    walk(text);
+    return [text, ...[...used].map((u) => fragmentText.get(u))].join('\n');
+  };
+  let compiled = 0;
+  let operations = 0;
+  for (const def of doc.definitions) {
+    if (def.kind !== Kind.OPERATION_DEFINITION || def.operation !== 'query') continue;
+    operations++;
+    const variables: Record<string, unknown> = {};
+    for (const v of def.variableDefinitions ?? []) {
+      const value = variablesFor(v.variable.name.value, print(v.type));
+      if (value !== undefined) variables[v.variable.name.value] = value;
+    }
+    for (const [label, vars] of [[def.name!.value, variables], [`${def.name!.value} (other names)`, { ...variables, project: 'beta', name: 'beta-pipe-1' }]] as const) {
+      for (const token of [ADMIN_KEY, scopedKey]) {
+        const r = await same(withFragments(print(def)), vars, token, label);
+        if (r.path === 'compiled') compiled++;
+      }
+    }
+  }
+  assert.ok(operations >= 10, `${operations} query operations`);
+  assert.ok(compiled > 0);
+});
+
+test('the README and playground examples answer the same on both paths', async () => {
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const blocks = [...readme.matchAll(/```graphql\n([\s\S]*?)```/g)].map((m) => m[1]);
+  const queries = [...blocks, ...EXAMPLE_TABS.map((t) => t.query)];
+  assert.ok(queries.length >= 4);
+  const compiled: string[] = [];
+  for (const q of queries) {
+    if (/^\s*mutation/m.test(q)) continue;
+    const r = await same(q, { of: pools.ids.ModelVersion[0] }, ADMIN_KEY, 'example');
+    if (r.path === 'compiled') compiled.push(q.slice(0, 40));
+  }
+  assert.ok(compiled.length >= 2, `compiled: ${compiled.length}`);
+});
+
+test(`${GENERATED} generated queries answer the same on both paths, for an admin and for a key scoped to one project`, async () => {
+  const r = rng(SEED);
+  const generator = new QueryGenerator(schema, pools, r);
+  const paths = { compiled: 0, resolvers: 0 };
+  const reasons = new Map<string, number>();
+  for (let i = 0; i < GENERATED; i++) {
+    const { query, variables } = generator.query();
+    const token = r.chance(0.4) ? scopedKey : ADMIN_KEY;
+    const answer = await same(query, variables, token, `generated query #${i}`);
+    paths[answer.path === 'compiled' ? 'compiled' : 'resolvers']++;
+    if (answer.reason) reasons.set(answer.reason.replace(/"[^"]*"/g, '…'), (reasons.get(answer.reason.replace(/"[^"]*"/g, '…')) ?? 0) + 1);
+  }
+  if (process.env.DIFFERENTIAL_VERBOSE) console.log(paths, [...reasons].sort((a, b) => b[1] - a[1]));
+  // Most generated queries compile; the rest (lineage, api keys, refused arguments) fall back.
+  assert.ok(paths.compiled > GENERATED / 2, JSON.stringify(paths));
+});
