@@ -2,7 +2,7 @@
 // what the field's resolver and loader do (same rows, same order); the differential test
 // holds the two equal.
 import { FieldNode, getNamedType, GraphQLObjectType } from 'graphql';
-import { filterConditions, ListSource } from '../db/lists';
+import { filterConditions, ListSource, orderParts } from '../db/lists';
 import { ARTIFACT_VERSIONS, ARTIFACTS } from '../domain/artifacts/artifacts.loaders';
 import { KindName, KINDS } from '../domain/kinds';
 import { MODEL_VERSIONS, MODELS } from '../domain/models/models.loaders';
@@ -12,7 +12,7 @@ import { RUNS } from '../domain/runs/runs.loaders';
 import { STACKS } from '../domain/stacks/stacks.loaders';
 import { TAGS } from '../domain/tags/tags.loaders';
 import { parseId } from '../graphql/ids';
-import { ListOrderField, pageRequest, SortDirection } from '../graphql/pagination';
+import { pageRequest } from '../graphql/pagination';
 import type { FieldCompiler, FieldRef, Gen } from './compiler';
 import { Fallback } from './compiler';
 import { cursorSql, dateTimeSql, globalIdSql } from './json-sql';
@@ -22,7 +22,9 @@ type Where = (c: string, row: string, g: Gen, f: FieldRef) => string[];
 
 const col = (column: string): FieldCompiler => (_g, row) => `${row}.${column}`;
 const time = (column: string): FieldCompiler => (_g, row) => dateTimeSql(`${row}.${column}`);
-const node = (kind: KindName): Fields => ({ id: (_g, row) => globalIdSql(kind, `${row}.id`), createdAt: time('created_at') });
+const node = (kind: KindName): Fields => ({
+  id: (_g, row) => globalIdSql(kind, `${row}.id`), createdAt: time('created_at'), updatedAt: time('updated_at'),
+});
 const where = (conds: string[]) => (conds.length ? ` WHERE ${conds.join(' AND ')}` : '');
 
 /** A row of `kind` (or null): `tail` may order and limit when several match. */
@@ -82,9 +84,8 @@ function connection<F>(kind: KindName, source: ListSource<F>, parentColumn?: str
     const args = g.args(f);
     const page = pageRequest(args);
     const table = KINDS[kind].table;
-    const byName = page.field === ListOrderField.NAME;
-    const sort = byName ? (source.nameColumn ?? 'name') : 'created_at';
-    const dir = page.direction === SortDirection.ASC ? 'ASC' : 'DESC';
+    const { column, cast, dir, cmp } = orderParts(source as ListSource<unknown>, page);
+    const sort = column.slice('t.'.length);
     const conds = [
       ...(parentColumn ? [`t.${parentColumn} = ${row}.id`] : []),
       ...g.visible(kind, 't'),
@@ -92,12 +93,12 @@ function connection<F>(kind: KindName, source: ListSource<F>, parentColumn?: str
     ];
     const countWhere = where(conds);
     if (page.after) {
-      conds.push(`(t.${sort}, t.id) ${dir === 'ASC' ? '>' : '<'} (${g.sql.p(page.after.sort)}::${byName ? 'text' : 'timestamptz'}, ${g.sql.p(page.after.id)}::uuid)`);
+      conds.push(`(t.${sort}, t.id) ${cmp} (${g.sql.p(page.after.sort)}::${cast}, ${g.sql.p(page.after.id)}::uuid)`);
     }
     const c = g.alias('c');
     const first = page.first;
     const inPage = `FILTER (WHERE ${c}.__i <= ${first})`;
-    const cursor = () => cursorSql(byName, `${c}.${sort}`, `${c}.id`);
+    const cursor = () => cursorSql(page.field, `${c}.${sort}`, `${c}.id`);
     const connectionType = getNamedType(f.def.type).name;
     const edgeType = connectionType.replace(/Connection$/, 'Edge');
     const json = objectOf(g, connectionType, f.nodes, (name, nodes) => {

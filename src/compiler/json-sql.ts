@@ -1,6 +1,7 @@
 // SQL expressions that produce, inside PostgreSQL, the exact JSON values the resolvers send:
 // global ids (graphql/ids.ts), cursors (graphql/pagination.ts) and DateTime strings.
 import type { KindName } from '../domain/kinds';
+import { CURSOR_FIELD, ListOrderField } from '../graphql/pagination';
 
 /** base64url without padding of the UTF-8 bytes of a text expression (PostgreSQL breaks base64 lines at 76). */
 export function base64url(text: string): string {
@@ -12,9 +13,9 @@ export function globalIdSql(kind: KindName, idColumn: string): string {
   return base64url(`'${kind}:' || ${idColumn}::text`);
 }
 
-/** encodeCursor(field, sort, id): base64url(JSON.stringify(["c"|"n", sort, id])), sort being the column as text. */
-export function cursorSql(byName: boolean, sortColumn: string, idColumn: string): string {
-  return base64url(`'["${byName ? 'n' : 'c'}",' || to_json(${sortColumn}::text)::text || ',"' || ${idColumn}::text || '"]'`);
+/** encodeCursor(field, sort, id): base64url(JSON.stringify([CURSOR_FIELD[field], sort, id])), sort being the column as text. */
+export function cursorSql(field: ListOrderField, sortColumn: string, idColumn: string): string {
+  return base64url(`'["${CURSOR_FIELD[field]}",' || to_json(${sortColumn}::text)::text || ',"' || ${idColumn}::text || '"]'`);
 }
 
 /**

@@ -58,7 +58,7 @@ export function filterConditions<F extends CommonFilter>(sql: Sql, source: ListS
   return conds;
 }
 
-function orderParts(source: ListSource<unknown>, page: PageRequest) {
+export function orderParts(source: ListSource<unknown>, page: PageRequest) {
   const column = page.field === ListOrderField.NAME ? `t.${source.nameColumn ?? 'name'}` : page.field === ListOrderField.UPDATED_AT ? 't.updated_at' : 't.created_at';
   const cast = page.field === ListOrderField.NAME ? 'text' : 'timestamptz';
   const dir = page.direction === SortDirection.ASC ? 'ASC' : 'DESC';

@@ -95,7 +95,7 @@ export interface Cursor {
 }
 
 /** The first element of a cursor: which order it belongs to. */
-const CURSOR_FIELD: Record<ListOrderField, string> = { CREATED_AT: 'c', NAME: 'n', UPDATED_AT: 'u' };
+export const CURSOR_FIELD: Record<ListOrderField, string> = { CREATED_AT: 'c', NAME: 'n', UPDATED_AT: 'u' };
 const FIELD_OF_CURSOR = new Map(Object.entries(CURSOR_FIELD).map(([f, c]) => [c, f as ListOrderField]));
 const TIMESTAMP_FIELDS = new Set([ListOrderField.CREATED_AT, ListOrderField.UPDATED_AT]);
 

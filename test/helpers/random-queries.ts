@@ -132,9 +132,11 @@ export class QueryGenerator {
     const p = this.pools;
     const named = getNamedType(type);
     switch (arg) {
-      case 'first': return this.r.pick([0, 1, 2, 3, 5, 20, this.r.chance(0.1) ? 101 : 2, -1]);
-      case 'after': return this.r.chance(0.85) && p.cursors.length ? this.r.pick(p.cursors) : this.r.pick(['bogus', 'WyJjIiwieCIsInkiXQ']);
-      case 'orderBy': return { field: this.r.pick(['CREATED_AT', 'NAME']), direction: this.r.pick(['ASC', 'DESC']) };
+      case 'first': return this.r.chance(0.04) ? this.r.pick([-1, 101]) : this.r.pick([0, 1, 2, 3, 5, 20]);
+      case 'after':
+        if (this.r.chance(0.5)) return undefined;
+        return this.r.chance(0.9) && p.cursors.length ? this.r.pick(p.cursors) : this.r.pick(['bogus', 'WyJjIiwieCIsInkiXQ']);
+      case 'orderBy': return { field: this.r.pick(['CREATED_AT', 'NAME', 'UPDATED_AT']), direction: this.r.pick(['ASC', 'DESC']) };
       case 'filter': return this.filter(named as GraphQLInputObjectType);
       case 'project': return this.r.chance(0.9) ? this.r.pick(p.projects) : 'nope';
       case 'id': case 'of': return this.id(field === 'lineage' ? ['ArtifactVersion', 'StepRun', 'PipelineRun', 'ModelVersion'] : undefined);
