@@ -14,6 +14,7 @@ import { MIGRATIONS } from './db/data-source';
 import { HttpRoute, Metrics, MetricsScope } from './observability/metrics';
 import { ingestOverHttp } from './domain/openlineage/openlineage.http';
 import { ASSET_PREFIX, servePlaygroundAsset, servePlaygroundPage, wantsPlayground } from './playground/playground';
+import { isConsolePath, serveConsole } from './console/console';
 
 export interface HttpServer {
   server: http.Server;
@@ -244,6 +245,10 @@ export async function startHttpServer(app: App, port: number, host: string): Pro
         route = 'playground';
         if (!(await servePlaygroundAsset(req, res, url))) notFound();
         return;
+      }
+      if (isConsolePath(url.pathname)) {
+        route = 'console';
+        return serveConsole(req, res, url);
       }
       if (url.pathname !== '/graphql' && url.pathname !== '/') return notFound();
       if (req.method === 'OPTIONS') {

@@ -41,7 +41,8 @@ test('a browser GET of /graphql or / gets GraphiQL whose assets all come from th
     assert.equal(res.headers.get('cache-control'), 'no-cache');
     assert.match(res.headers.get('content-security-policy')!, /connect-src 'self'/);
     const html = await res.text();
-    const srcs = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]).filter((s) => !s.startsWith('data:'));
+    assert.match(html, /<a class="console-link" href="ui\/">/, 'links the console');
+    const srcs = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]).filter((s) => !s.startsWith('data:') && s !== 'ui/');
     assert.deepEqual(srcs.map((s) => s.replace(/\?v=.*/, '')), [
       'playground/assets/graphiql.min.css', 'playground/assets/react.production.min.js', 'playground/assets/react-dom.production.min.js',
       'playground/assets/graphiql.min.js', 'playground/assets/playground.js',

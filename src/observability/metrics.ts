@@ -13,7 +13,7 @@ export const ANONYMOUS_OPERATION = 'anonymous';
 export const OTHER_OPERATION = 'other';
 const MAX_CODE_LABELS = 50;
 
-export type HttpRoute = 'graphql' | 'lineage' | 'playground' | 'metrics' | 'healthz' | 'readyz' | 'not_found';
+export type HttpRoute = 'graphql' | 'lineage' | 'playground' | 'console' | 'metrics' | 'healthz' | 'readyz' | 'not_found';
 
 /** What the Apollo plugin leaves on the request scope for the HTTP layer to record. */
 export interface MetricsScope extends RequestScope {

@@ -58,9 +58,11 @@ function load() {
 <title>ml-asset-graph · GraphQL playground</title>
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="${src('graphiql.min.css')}">
-<style>html, body { margin: 0; height: 100%; overflow: hidden; } #graphiql { height: 100vh; }</style>
+<style>html, body { margin: 0; height: 100%; overflow: hidden; } #graphiql { height: 100vh; }
+.console-link { position: fixed; right: 12px; bottom: 10px; z-index: 10; font: 13px system-ui, sans-serif; padding: 4px 10px; border-radius: 6px; background: #0969da; color: #fff; text-decoration: none; }</style>
 </head>
 <body>
+<a class="console-link" href="ui/">Open the console</a>
 <div id="graphiql">Loading the GraphQL playground…</div>
 <script src="${src('react.production.min.js')}"></script>
 <script src="${src('react-dom.production.min.js')}"></script>
