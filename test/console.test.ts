@@ -171,6 +171,7 @@ test('the model page shows v1 in PRODUCTION, v3 in STAGING and metric columns', 
 });
 
 test('the lineage of the production version shows as many nodes and edges as the lineage query, with readable labels', async () => {
+  await page.goto(ui(`/p/${P}/models/fraud_detector`));
   await rowOf(page, 1).getByRole('link', { name: 'Lineage of v1' }).click();
   await page.getByTestId('graph-stats').waitFor();
   const url = new URL(page.url());
@@ -188,8 +189,11 @@ test('the lineage of the production version shows as many nodes and edges as the
   assert.ok(labels.includes('fraud_detection_training/training_run_1/train_model'), labels.join(', '));
   await check(page, 'lineage');
 
-  // A click selects a node and the panel offers its actions.
+  // Keyboard: a node takes the focus and Enter selects it; a click does the same.
   const panel = page.getByRole('complementary', { name: 'Selected node' });
+  await page.locator('.react-flow__node', { hasText: 'processed_features:1' }).focus();
+  await page.keyboard.press('Enter');
+  await panel.getByRole('heading', { name: 'processed_features:1' }).waitFor();
   await page.locator('.react-flow__node', { hasText: 'trained_model:1' }).click();
   await panel.getByRole('heading', { name: 'trained_model:1' }).waitFor();
 
@@ -279,6 +283,41 @@ test('filtering models by startswith:accuracy-9 lists fraud_detector; a predicat
   await filter.press('Enter');
   await page.getByText('No model matches.').waitFor();
   assert.equal(await page.locator('[data-testid="model-list"] tbody tr').count(), 0);
+});
+
+test('the runs list pages with cursors and filters by pipeline', async () => {
+  await page.goto(ui(`/p/${P}/runs?first=2`));
+  const rows = page.locator('main table tbody tr');
+  await rows.first().waitFor();
+  const paging = page.locator('.paging');
+  assert.equal(await rows.count(), 2);
+  assert.match(await paging.innerText(), /^2 of 5/);
+  await paging.getByRole('button', { name: 'Show more' }).click();
+  await paging.getByText('4 of 5').waitFor();
+  await paging.getByRole('button', { name: 'Show more' }).click();
+  await paging.getByText('5 of 5').waitFor();
+  assert.equal(await paging.getByRole('button').count(), 0);
+  const names = await page.locator('main table tbody tr td:first-child').allInnerTexts();
+  assert.equal(new Set(names).size, 5, 'no run twice');
+  await page.goto(ui(`/p/${P}/runs?q=${encodeURIComponent('pipeline:fraud_detection_training')}`));
+  await page.locator('.paging').getByText('3 of 3').waitFor();
+  assert.deepEqual([...new Set(await page.locator('main table tbody tr td:nth-child(2)').allInnerTexts())], ['fraud_detection_training']);
+  await check(page, 'runs');
+});
+
+test('a lineage of 500 nodes is laid out off the main thread and drawn as it comes into view', async () => {
+  await asAdmin(`mutation { createProject(input: { name: "wide" }) { id } }`);
+  const { startRun } = await asAdmin(`mutation { startRun(input: { project: "wide", pipeline: "fan_out", name: "fan_out_1" }) { id } }`);
+  const outputs = Array.from({ length: 499 }, (_, i) => ({ name: `part_${i}`, artifact: `part_${String(i).padStart(3, '0')}`, type: 'DATA' }));
+  const { recordStep } = await asAdmin(`mutation($i: RecordStepInput!) { recordStep(input: $i) { id } }`,
+    { i: { run: startRun.id, name: 'split', status: 'COMPLETED', outputs } });
+  await page.goto(ui(`/p/wide/lineage?of=${encodeURIComponent(recordStep.id)}&depth=2&limit=1000`));
+  await page.getByTestId('graph-stats').getByText('500 nodes · 499 edges').waitFor();
+  await page.locator('.react-flow__node').first().waitFor();
+  const drawn = await page.locator('.react-flow__node').count();
+  assert.ok(drawn > 0 && drawn < 500, `only the nodes in view are drawn (${drawn})`);
+  await page.locator('.react-flow__node', { hasText: 'fan_out/' }).waitFor();
+  await shoot(page, 'lineage-500');
 });
 
 test('a missing model and a project outside the key\'s scope show clear messages', async () => {

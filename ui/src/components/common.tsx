@@ -2,6 +2,8 @@
 import { createContext, useContext, useEffect, useId, useState, type ReactNode } from 'react';
 import { navigate, useLocation, withQuery, Link, path } from '../router';
 
+export { duration } from './time';
+
 export interface ViewerInfo {
   name: string;
   role: 'ADMIN' | 'EDITOR' | 'VIEWER';
@@ -41,14 +43,6 @@ export function Time({ at }: { at: string | null | undefined }) {
   if (!at) return <span className="muted">—</span>;
   const d = new Date(at);
   return <time dateTime={at} title={d.toISOString()}>{timeFormat.format(d)}</time>;
-}
-
-export function duration(start?: string | null, end?: string | null): string {
-  if (!start || !end) return '—';
-  const s = Math.max(0, (new Date(end).getTime() - new Date(start).getTime()) / 1000);
-  if (s < 60) return `${s.toFixed(s < 10 ? 1 : 0)} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
-  return `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`;
 }
 
 export function StageBadge({ stage }: { stage: string }) {
@@ -117,3 +111,9 @@ export function Loading({ what = 'Loading' }: { what?: string }) {
 }
 
 export const PAGE_SIZE = 25;
+
+/** Rows per page: ?first=N in the URL (1 to 100), else PAGE_SIZE. */
+export function usePageSize(): number {
+  const n = Number(useLocation().query.get('first'));
+  return Number.isInteger(n) && n >= 1 ? Math.min(100, n) : PAGE_SIZE;
+}

@@ -1,6 +1,7 @@
 // Lineage graphs as the console draws them: readable labels instead of ids, and the ends where a
 // walk cut by depth or limit may go on.
 import type { GraphFieldsFragment, LineageDirection } from '../generated/graphql';
+import { duration } from './time';
 
 export type GNode = {
   id: string;
@@ -14,6 +15,8 @@ export type GNode = {
   /** Where "open" goes: the artifact's name or the run's name. */
   artifact?: string;
   run?: string;
+  startedAt?: string | null;
+  endedAt?: string | null;
 };
 
 export interface GEdge {
@@ -41,7 +44,8 @@ export function toNode(n: FragNode): GNode {
   }
   return {
     id: n.id, kind: 'step', label: `${n.run.pipeline.name}/${n.run.name}/${n.name}`, title: n.name,
-    lines: [`${n.run.pipeline.name}/`, `${n.run.name} · ${n.status.toLowerCase()}`], status: n.status, run: n.run.name,
+    lines: [`${n.run.pipeline.name}/`, `${n.run.name}/`, `${n.status.toLowerCase()} · ${duration(n.startedAt, n.endedAt)}`],
+    status: n.status, run: n.run.name, startedAt: n.startedAt, endedAt: n.endedAt,
   };
 }
 

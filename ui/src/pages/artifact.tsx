@@ -4,15 +4,16 @@ import { ArtifactPageDocument, type StepLabelFragment } from '../generated/graph
 import { ErrorMessage, NotFound } from '../errors';
 import { parseFilter } from '../filter';
 import { Link, path, useLocation, withQuery } from '../router';
-import { Breadcrumbs, FilterBox, Loading, LoadMore, Page, PAGE_SIZE, StageBadge, Tags, Time } from '../components/common';
+import { Breadcrumbs, FilterBox, Loading, LoadMore, Page, usePageSize, StageBadge, Tags, Time } from '../components/common';
 
 function StepLink({ project, step }: { project: string; step: StepLabelFragment }) {
   return <Link to={path('p', project, 'runs', step.run.name)}>{step.run.pipeline.name}/<wbr />{step.run.name}/<wbr />{step.name}</Link>;
 }
 
 export function ArtifactPage({ project, artifact }: { project: string; artifact: string }) {
+  const pageSize = usePageSize();
   const filter = parseFilter(useLocation().query.get('q') ?? '');
-  const { data, error, loading, fetchMore } = useQuery(ArtifactPageDocument, { variables: { project, artifact, first: PAGE_SIZE, filter } });
+  const { data, error, loading, fetchMore } = useQuery(ArtifactPageDocument, { variables: { project, artifact, first: pageSize, filter } });
   if (error && !data) return <Page title={artifact}><Breadcrumbs project={project} /><ErrorMessage error={error} /></Page>;
   if (!data) return <Loading />;
   const a = data.artifact;

@@ -5,7 +5,7 @@ import { useApolloClient, useQuery } from '@apollo/client/react';
 import { ConsoleLineageDocument, NodeLabelDocument, type GraphFieldsFragment, type LineageDirection } from '../generated/graphql';
 import { ErrorMessage } from '../errors';
 import { Link, navigate, path, useLocation, withQuery } from '../router';
-import { Breadcrumbs, Loading, Page } from '../components/common';
+import { Breadcrumbs, duration, Loading, Page, Time } from '../components/common';
 import GraphView from '../components/graph';
 import { emptyGraph, merge } from '../components/graph-model';
 
@@ -94,6 +94,7 @@ export default function LineagePage({ project }: { project: string }) {
                     <>
                       <h3>{sel.label}</h3>
                       <p>{sel.kind === 'artifact' ? 'Artifact version' : 'Step run'}{sel.status ? ` · ${sel.status}` : ''}</p>
+                {sel.kind === 'step' ? <p>Started <Time at={sel.startedAt} />, took {duration(sel.startedAt, sel.endedAt)}</p> : null}
                       <div className="buttons-col">
                         <button type="button" onClick={() => open(sel.id)}>Open {sel.kind === 'artifact' ? 'artifact' : 'run'}</button>
                         <button type="button" onClick={() => expand(sel.id)} disabled={expanding === sel.id}>Expand neighbours</button>

@@ -4,13 +4,14 @@ import { ArtifactListDocument, ModelListDocument, RunListDocument, type RunRowFr
 import { ErrorMessage, NotFound } from '../errors';
 import { parseFilter } from '../filter';
 import { Link, path, useLocation } from '../router';
-import { Breadcrumbs, duration, FilterBox, Loading, LoadMore, Page, PAGE_SIZE, StageBadge, StatusBadge, Tags, Time } from '../components/common';
+import { Breadcrumbs, duration, FilterBox, Loading, LoadMore, Page, usePageSize, StageBadge, StatusBadge, Tags, Time } from '../components/common';
 
 const TAG_HELP = 'Tag predicates, all must match: accuracy-95 startswith:accuracy-9; -startswith:env- excludes; name:startswith:fraud filters names.';
 
 export function ModelListPage({ project }: { project: string }) {
+  const pageSize = usePageSize();
   const filter = parseFilter(useLocation().query.get('q') ?? '');
-  const { data, error, loading, fetchMore } = useQuery(ModelListDocument, { variables: { project, first: PAGE_SIZE, filter } });
+  const { data, error, loading, fetchMore } = useQuery(ModelListDocument, { variables: { project, first: pageSize, filter } });
   const models = data?.project?.models;
   return (
     <Page title={`Models · ${project}`} heading="Models">
@@ -44,8 +45,9 @@ export function ModelListPage({ project }: { project: string }) {
 }
 
 export function ArtifactListPage({ project }: { project: string }) {
+  const pageSize = usePageSize();
   const filter = parseFilter(useLocation().query.get('q') ?? '');
-  const { data, error, loading, fetchMore } = useQuery(ArtifactListDocument, { variables: { project, first: PAGE_SIZE, filter } });
+  const { data, error, loading, fetchMore } = useQuery(ArtifactListDocument, { variables: { project, first: pageSize, filter } });
   const artifacts = data?.project?.artifacts;
   return (
     <Page title={`Artifacts · ${project}`} heading="Artifacts">
@@ -98,8 +100,9 @@ export function RunTable({ project, runs }: { project: string; runs: readonly Ru
 }
 
 export function RunListPage({ project }: { project: string }) {
+  const pageSize = usePageSize();
   const filter = parseFilter(useLocation().query.get('q') ?? '', ['name', 'pipeline', 'status']);
-  const variables = { project, first: PAGE_SIZE, filter: filter ? { ...filter, status: filter.status as never } : undefined };
+  const variables = { project, first: pageSize, filter: filter ? { ...filter, status: filter.status as never } : undefined };
   const { data, error, loading, fetchMore } = useQuery(RunListDocument, { variables });
   const runs = data?.project?.runs;
   return (

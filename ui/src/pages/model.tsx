@@ -9,7 +9,7 @@ import {
 import { ErrorMessage, NotFound } from '../errors';
 import { parseFilter } from '../filter';
 import { Link, navigate, path, useLocation, withQuery } from '../router';
-import { Breadcrumbs, FilterBox, Loading, LoadMore, Page, PAGE_SIZE, StageBadge, Tags, Time, useCanWrite } from '../components/common';
+import { Breadcrumbs, FilterBox, Loading, LoadMore, Page, usePageSize, StageBadge, Tags, Time, useCanWrite } from '../components/common';
 
 type Holder = { id: string; number: number } | null | undefined;
 
@@ -25,9 +25,10 @@ function numericKeys(versions: readonly VersionRowFragment[]): string[] {
 const formatMetric = (v: unknown) => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(4).replace(/0+$/, '')) : v === undefined ? '—' : JSON.stringify(v));
 
 export function ModelPage({ project, model }: { project: string; model: string }) {
+  const pageSize = usePageSize();
   const { query } = useLocation();
   const filter = parseFilter(query.get('q') ?? '');
-  const { data, error, loading, fetchMore } = useQuery(ModelPageDocument, { variables: { project, model, first: PAGE_SIZE, filter } });
+  const { data, error, loading, fetchMore } = useQuery(ModelPageDocument, { variables: { project, model, first: pageSize, filter } });
   const canWrite = useCanWrite();
   const [promoting, setPromoting] = useState<VersionRowFragment | null>(null);
   const [editing, setEditing] = useState<string | null>(null);

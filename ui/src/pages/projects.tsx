@@ -2,12 +2,13 @@ import { useQuery } from '@apollo/client/react';
 import { ConsoleProjectsDocument } from '../generated/graphql';
 import { ErrorMessage } from '../errors';
 import { Link, path, useLocation } from '../router';
-import { FilterBox, Loading, LoadMore, Page, PAGE_SIZE, Time } from '../components/common';
+import { FilterBox, Loading, LoadMore, Page, usePageSize, Time } from '../components/common';
 
 export function ProjectsPage() {
+  const pageSize = usePageSize();
   const q = useLocation().query.get('q')?.trim();
   const filter = q ? { name: q } : undefined;
-  const { data, error, fetchMore, loading } = useQuery(ConsoleProjectsDocument, { variables: { first: PAGE_SIZE, filter } });
+  const { data, error, fetchMore, loading } = useQuery(ConsoleProjectsDocument, { variables: { first: pageSize, filter } });
   return (
     <Page title="Projects">
       <FilterBox help="A name predicate, e.g. startswith:fraud or contains:detect." />

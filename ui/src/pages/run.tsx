@@ -47,6 +47,7 @@ export default function RunPage({ project, run }: { project: string; run: string
               <>
                 <h3>{sel.label}</h3>
                 <p>{sel.kind === 'artifact' ? 'Artifact version' : 'Step run'}{sel.status ? ` · ${sel.status}` : ''}</p>
+                {sel.kind === 'step' ? <p>Started <Time at={sel.startedAt} />, took {duration(sel.startedAt, sel.endedAt)}</p> : null}
                 <button type="button" onClick={() => open(sel.id)}>Open</button>
               </>
             ) : <p className="muted">Select a node to see it here; double-click opens it.</p>}
