@@ -16,6 +16,7 @@ export interface Config {
   maxCost: number;
   maxAliases: number;
   maxRootFields: number;
+  maxTokens: number;
   bodyLimitBytes: number;
   introspection: boolean;
   corsOrigins: string[] | undefined;
@@ -66,9 +67,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminApiKey: env.ADMIN_API_KEY || undefined,
     production,
     maxDepth: int(env, 'MAX_QUERY_DEPTH', 12, 1),
-    maxCost: int(env, 'MAX_QUERY_COST', 100_000, 1),
+    maxCost: int(env, 'MAX_QUERY_COST', 1_000_000, 1),
     maxAliases: int(env, 'MAX_ALIASES', 100, 1),
     maxRootFields: int(env, 'MAX_ROOT_FIELDS', 20, 1),
+    maxTokens: int(env, 'MAX_TOKENS', 5000, 1),
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 1024 * 1024, 1),
     introspection: bool(env, 'INTROSPECTION', true),
     corsOrigins: env.CORS_ORIGINS ? env.CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean) : undefined,

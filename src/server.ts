@@ -6,7 +6,7 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDi
 import type { App } from './app';
 import type { Context } from './graphql/context';
 import { createFormatError, translateDatabaseError } from './graphql/errors';
-import { costPlugin, limitRules } from './graphql/limits';
+import { costPlugin, limitRules, parseOptions } from './graphql/limits';
 import { createLoaders } from './graphql/loaders';
 import { compiledBody, compilerPlugin, EXECUTION_PATH_HEADER } from './compiler/plugin';
 import { requestScope } from './db/request-scope';
@@ -71,6 +71,7 @@ export async function startHttpServer(app: App, port: number, host: string): Pro
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,
     csrfPrevention: true,
+    parseOptions: parseOptions(config),
     validationRules: limitRules(config),
     formatError: createFormatError((err, formatted) => {
       log.error({ err, path: formatted.path, requestId: requestScope.getStore()?.requestId }, 'unexpected error');
@@ -80,7 +81,7 @@ export async function startHttpServer(app: App, port: number, host: string): Pro
       // No cache hints here; without this plugin Apollo wraps every field resolver to track them.
       ApolloServerPluginCacheControlDisabled(),
       ...(metrics ? [metrics.plugin] : []),
-      costPlugin(app.schema, config.maxCost),
+      costPlugin(app.schema, config),
       compilerPlugin(app),
       {
         async requestDidStart() {
