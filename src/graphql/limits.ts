@@ -10,7 +10,7 @@ import {
 } from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { BadUserInputError } from './errors';
-import { BoundedList, LIST_BOUNDS, ListBound } from './list-bounds';
+import { BoundedList, LIST_BOUNDS, ListBound, UNDECLARED_LIST_SIZE } from './list-bounds';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './pagination';
 
 export interface QueryLimits {
@@ -188,8 +188,7 @@ export function estimateCost(schema: GraphQLSchema, document: DocumentNode, oper
       const value = bound.arg ? args()[bound.arg] : undefined;
       items = clamp(Array.isArray(value) ? value.length : value, bound.default, bound.max);
     } else if (isListType(getNullableType(definition.type)) && !isLeafType(named)) {
-      // Every list of objects must declare its bound in LIST_BOUNDS; a forgotten one is refused, not guessed.
-      throw new CostUnknown(`no bound is declared for ${parent.name}.${name}`);
+      items = UNDECLARED_LIST_SIZE;
     }
     return 1 + items * inner;
   };

@@ -46,11 +46,20 @@ export const LIST_BOUNDS = {
   'Query.nodes': { arg: 'ids', default: 100, max: 100 },
   // One component per component type.
   'Stack.components': { default: 12, max: 12 },
+  // What one ingested event named (MAX_DATASETS inputs and outputs per event).
+  'OpenLineageIngestResult.inputs': { default: 1000, max: 1000 },
+  'OpenLineageIngestResult.outputs': { default: 1000, max: 1000 },
   // At most one version holds a stage; a promotion demotes it.
   'PromoteModelVersionPayload.demoted': { default: 1, max: 1 },
 } satisfies Record<string, ListBound>;
 
 export type BoundedList = keyof typeof LIST_BOUNDS;
+
+/**
+ * A list of objects missing above (a test lists them) is priced as this many items rather than
+ * refused: the largest maximum any list here allows.
+ */
+export const UNDECLARED_LIST_SIZE = 1000;
 
 /** `first` of a bounded list: its documented default, or a BAD_USER_INPUT beyond the maximum. */
 export function listLimit(field: BoundedList, value: number | null | undefined): number {
