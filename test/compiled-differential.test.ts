@@ -156,7 +156,7 @@ async function collectPools(): Promise<Pools> {
 }
 
 before(async () => {
-  app = await startTestApp({ AUTH: 'required', ADMIN_API_KEY: ADMIN_KEY, EXECUTION_PATH_HEADER: 'true', MAX_QUERY_COST: '100000000' });
+  app = await startTestApp({ AUTH: 'required', ADMIN_API_KEY: ADMIN_KEY, EXECUTION_PATH_HEADER: 'true', MAX_QUERY_COST: '10000000000' });
   await seedExample(app.url, ADMIN_KEY);
   await seedBeta();
   scopedKey = (await admin(`mutation { createApiKey(input: { name: "beta-reader", role: VIEWER, projects: ["beta"] }) { secret } }`)).createApiKey.secret;
