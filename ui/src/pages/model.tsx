@@ -13,13 +13,26 @@ import { Breadcrumbs, FilterBox, Loading, LoadMore, Page, usePageSize, StageBadg
 
 type Holder = { id: string; number: number } | null | undefined;
 
+/**
+ * A version's metrics: its own metadata, then that of its linked artifacts as "link.key"
+ * (e.g. trained_model.accuracy, logged on the artifact by the training step).
+ */
+function metricsOf(v: VersionRowFragment): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const own = v.metadata as Record<string, unknown> | null;
+  if (own && typeof own === 'object') Object.assign(out, own);
+  for (const link of v.artifacts) {
+    const m = link.artifactVersion.metadata as Record<string, unknown> | null;
+    if (m && typeof m === 'object') for (const [k, val] of Object.entries(m)) out[`${link.name}.${k}`] = val;
+  }
+  return out;
+}
+
 function numericKeys(versions: readonly VersionRowFragment[]): string[] {
   const keys = new Set<string>();
-  for (const v of versions) {
-    const m = v.metadata as Record<string, unknown> | null;
-    if (m && typeof m === 'object') for (const [k, val] of Object.entries(m)) if (typeof val === 'number') keys.add(k);
-  }
-  return [...keys].sort();
+  for (const v of versions) for (const [k, val] of Object.entries(metricsOf(v))) if (typeof val === 'number') keys.add(k);
+  // The version's own metrics first, then its artifacts'.
+  return [...keys].sort((a, b) => Number(a.includes('.')) - Number(b.includes('.')) || a.localeCompare(b));
 }
 
 const formatMetric = (v: unknown) => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(4).replace(/0+$/, '')) : v === undefined ? '—' : JSON.stringify(v));
@@ -37,7 +50,7 @@ export function ModelPage({ project, model }: { project: string; model: string }
   const m = data?.model;
   const versions = useMemo(() => m?.versions.edges.map((e) => e.node) ?? [], [m]);
   const available = useMemo(() => numericKeys(versions), [versions]);
-  const picked = query.has('metrics') ? (query.get('metrics') ?? '').split(',').filter(Boolean) : available.slice(0, 3);
+  const picked = query.has('metrics') ? (query.get('metrics') ?? '').split(',').filter(Boolean) : available.slice(0, 4);
   const history = useMemo(
     () => versions.flatMap((v) => v.stageHistory.map((h) => ({ ...h, version: v.number }))).sort((a, b) => b.at.localeCompare(a.at)),
     [versions],
@@ -79,7 +92,7 @@ export function ModelPage({ project, model }: { project: string; model: string }
             <thead>
               <tr>
                 <th scope="col">#</th><th scope="col">Name</th><th scope="col">Stage</th><th scope="col">Tags</th>
-                {picked.map((k) => <th scope="col" key={k} className="num">{k}</th>)}
+                {picked.map((k) => <th scope="col" key={k} className="num">{k.split('.').map((part, i) => <span key={i}>{i ? <>.<wbr /></> : null}{part}</span>)}</th>)}
                 <th scope="col">Created</th><th scope="col">Links</th>
                 {canWrite ? <th scope="col">Actions</th> : null}
               </tr>
@@ -122,7 +135,7 @@ function VersionRows({ v, project, picked, canWrite, editing, onEdit, onPromote,
   v: VersionRowFragment; project: string; picked: string[]; canWrite: boolean; editing: boolean;
   onEdit(): void; onPromote(): void; versions: readonly VersionRowFragment[]; onNotice(text: string): void;
 }) {
-  const meta = (v.metadata ?? {}) as Record<string, unknown>;
+  const meta = metricsOf(v);
   const model = v.artifacts.find((a) => a.kind === 'MODEL');
   return (
     <>
