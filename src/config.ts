@@ -1,4 +1,5 @@
 // Environment parsed once at start-up, typed; a bad value stops the process with a clear message.
+import os from 'node:os';
 import path from 'node:path';
 
 export type AuthMode = 'required' | 'off';
@@ -29,6 +30,8 @@ export interface Config {
   compiler: boolean;
   /** Honour `x-execution-path: resolvers` (tests and debugging only). */
   executionPathHeader: boolean;
+  /** HTTP server processes (node:cluster); 1 runs in this process. */
+  workers: number;
 }
 
 export class ConfigError extends Error {}
@@ -81,5 +84,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metrics: bool(env, 'METRICS', true),
     compiler: bool(env, 'COMPILER', true),
     executionPathHeader: bool(env, 'EXECUTION_PATH_HEADER', false),
+    workers: env.WORKERS === 'auto' ? os.availableParallelism() : int(env, 'WORKERS', 1, 1),
   };
 }

@@ -5,6 +5,7 @@ import { closeApp, createApp } from './app';
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
 import { startHttpServer } from './server';
+import { isPrimaryOfWorkers, runPrimary, runsStartupTasks } from './cluster';
 
 async function main() {
   let config;
@@ -18,11 +19,13 @@ async function main() {
     throw err;
   }
   const log = createLogger(config.logLevel);
+  if (isPrimaryOfWorkers(config)) return runPrimary(config, log);
   if (config.auth === 'off') log.warn('AUTH=off: every request acts as the anonymous ADMIN; set AUTH=required to demand api keys');
   const app = await createApp(config, log);
   const http = await startHttpServer(app, config.port, config.host);
-  log.info({ url: http.url, auth: config.auth, database: config.databaseUrl ? 'DATABASE_URL' : 'embedded' }, `listening on ${http.url}`);
-  if (process.argv.includes('--seed-example')) {
+  log.info({ url: http.url, auth: config.auth, database: config.databaseUrl ? 'DATABASE_URL' : 'embedded', worker: process.env.MAG_WORKER_INDEX, pid: process.pid },
+    `listening on ${http.url}`);
+  if (process.argv.includes('--seed-example') && runsStartupTasks()) {
     // Loaded only on request: the example lives beside the scripts, not in the server image.
     const { seedExample } = await import('../scripts/seed-example.js');
     const result = await seedExample(`http://127.0.0.1:${config.port}/graphql`, config.adminApiKey);

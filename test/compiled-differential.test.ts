@@ -240,3 +240,16 @@ test(`${GENERATED} generated queries answer the same on both paths, for an admin
   // Most generated queries compile; the rest (lineage, api keys, refused arguments) fall back.
   assert.ok(paths.compiled > GENERATED / 2, JSON.stringify(paths));
 });
+
+test('with the api key cached, a compiled request is one statement; a revoked key is refused at once', async () => {
+  const created = (await admin(`mutation { createApiKey(input: { name: "one-statement", role: VIEWER }) { secret apiKey { id } } }`)).createApiKey;
+  const query = `{ projects(first: 3) { totalCount nodes { name pipelines(first: 5) { nodes { name runs(first: 3) { nodes { name tags { name } } } } } } } }`;
+  const first = await app.gql(query, undefined, { token: created.secret });
+  assert.equal(first.errors, undefined);
+  const again = await app.gql(query, undefined, { token: created.secret });
+  assert.equal(again.sqlStatements, 1);
+  await admin(`mutation($id: ID!) { revokeApiKey(id: $id) { id } }`, { id: created.apiKey.id });
+  const refused = await app.gql(query, undefined, { token: created.secret });
+  assert.equal(refused.status, 401);
+  assert.equal(refused.errors?.[0].extensions?.code, 'UNAUTHENTICATED');
+});

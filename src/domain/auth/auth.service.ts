@@ -15,8 +15,16 @@ import { Role } from './role';
 export const hashSecret = (secret: string) => createHash('sha256').update(secret).digest('hex');
 export const newSecret = () => `mag_${randomBytes(32).toString('base64url')}`;
 const LAST_USED_GRANULARITY_MS = 60_000;
+/**
+ * A key's principal is reused this long, so a request costs no lookup statement. Revoking a key
+ * takes effect at once in this process and within this time in other workers and replicas.
+ */
+export const PRINCIPAL_CACHE_MS = 5_000;
+const MAX_CACHED_PRINCIPALS = 10_000;
 
 export class AuthService {
+  private readonly principals = new Map<string, { principal: Principal; until: number }>();
+
   constructor(private readonly db: DataSource, private readonly required: boolean) {}
 
   /** The caller of a request; a bad or revoked key is always refused, even with auth off. */
@@ -28,6 +36,8 @@ export class AuthService {
     const match = /^Bearer\s+(\S{1,200})$/i.exec(authorization.trim());
     if (!match) throw new UnauthenticatedError('the Authorization header must be "Bearer <secret>"');
     const hash = hashSecret(match[1]);
+    const cached = this.principals.get(hash);
+    if (cached && cached.until > Date.now()) return cached.principal;
     const [row] = await this.db.query(
       `SELECT k.*, CASE WHEN cardinality(k.projects) = 0 THEN NULL
          ELSE ARRAY(SELECT p.id FROM project p WHERE p.name = ANY(k.projects)) END AS project_ids
@@ -39,7 +49,13 @@ export class AuthService {
     if (!row.last_used_at || Date.now() - new Date(row.last_used_at).getTime() > LAST_USED_GRANULARITY_MS) {
       await this.db.query('UPDATE api_key SET last_used_at = clock_timestamp() WHERE id = $1', [row.id]);
     }
-    return { name: row.name, role: row.role as Role, keyId: row.id, projects: row.projects, projectIds: row.project_ids };
+    const principal: Principal = { name: row.name, role: row.role as Role, keyId: row.id, projects: row.projects, projectIds: row.project_ids };
+    // A key naming a project that does not exist yet must see it once it is created: not cached.
+    if (principal.projectIds === null || principal.projectIds.length === principal.projects.length) {
+      if (this.principals.size >= MAX_CACHED_PRINCIPALS) this.principals.clear();
+      this.principals.set(hash, { principal, until: Date.now() + PRINCIPAL_CACHE_MS });
+    }
+    return principal;
   }
 
   async create(ctx: Context, input: CreateApiKeyInput): Promise<CreatedApiKey> {
@@ -73,12 +89,15 @@ export class AuthService {
   async revoke(ctx: Context, globalId: string): Promise<ApiKey> {
     assertRole(ctx.principal, Role.ADMIN, 'revoking an api key');
     const { id } = decodeId('ApiKey', globalId);
-    return transaction(this.db, async (tx) => {
+    const revoked = await transaction(this.db, async (tx) => {
       const [found] = await tx.query('SELECT projects FROM api_key WHERE id = $1', [id]);
       if (!found || !this.canSee(ctx.principal, found)) throw new NotFoundError(`api key "${globalId}" not found`);
       const [[row]] = await tx.query('UPDATE api_key SET revoked_at = COALESCE(revoked_at, clock_timestamp()) WHERE id = $1 RETURNING *', [id]);
       return hydrate(this.db, ApiKey, row);
     });
+    // After the commit: a request between the update and the commit could have cached the key again.
+    for (const [hash, entry] of this.principals) if (entry.principal.keyId === id) this.principals.delete(hash);
+    return revoked;
   }
 
   async list(ctx: Context): Promise<ApiKey[]> {
