@@ -46,6 +46,24 @@ export const CATALOG_LIST: BenchQuery = {
 FROM (SELECT * FROM project WHERE name LIKE $1 ORDER BY created_at DESC, id DESC LIMIT 2) p`,
 };
 
+/** The issue's 3-level list: project → 20 pipelines with totalCount → 10 runs each → their tags. */
+export const THREE_LEVEL: BenchQuery = {
+  name: 'project>pipelines(20,totalCount)>runs(10)>tags',
+  graphql: `query ThreeLevel($project: String!) {
+  project(name: $project) { id name
+    pipelines(first: 20) { totalCount nodes { id name
+      runs(first: 10) { nodes { id name status tags { name } } } } } } }`,
+  sql: `SELECT json_build_object('project', (SELECT json_build_object('id', ${gid('Project', 'p.id')}, 'name', p.name,
+  'pipelines', json_build_object('totalCount', (SELECT count(*)::int FROM pipeline WHERE project_id = p.id), 'nodes', (
+    SELECT coalesce(json_agg(json_build_object('id', ${gid('Pipeline', 'pl.id')}, 'name', pl.name, 'runs', json_build_object('nodes', (
+      SELECT coalesce(json_agg(json_build_object('id', ${gid('PipelineRun', 'r.id')}, 'name', r.name, 'status', r.status, 'tags', ${tagsOf('r.id')})
+        ORDER BY r.created_at DESC, r.id DESC), '[]')
+      FROM (SELECT * FROM pipeline_run WHERE pipeline_id = pl.id ORDER BY created_at DESC, id DESC LIMIT 10) r)))
+      ORDER BY pl.created_at DESC, pl.id DESC), '[]')
+    FROM (SELECT * FROM pipeline WHERE project_id = p.id ORDER BY created_at DESC, id DESC LIMIT 20) pl)))
+  FROM project p WHERE p.name = $1)) AS data`,
+};
+
 export const MODEL_VERSIONS: BenchQuery = {
   name: 'model>versions>artifacts>producedBy>run>pipeline',
   graphql: `query ModelVersions($project: String!, $model: String!) {

@@ -11,10 +11,11 @@ import { freePort } from '../src/db/embedded';
 import { analyze, ensureCatalog, ensureLineage, flag, TAG_FILTERS } from '../scripts/seed-large';
 import { openBenchDatabase } from './lib/database';
 import { Bound, closedLoop, gateway, ms, newPool, rssOf, table } from './lib/measure';
-import { BenchQuery, CATALOG_LIST, LINEAGE_GRAPHQL, MODEL_VERSIONS, NODE_TABLES, NODE_TYPES, NODES, taggedVersions, tagConditions, walkSql } from './queries';
+import { compiledStatement } from './lib/compiled';
+import { BenchQuery, CATALOG_LIST, THREE_LEVEL, LINEAGE_GRAPHQL, MODEL_VERSIONS, NODE_TABLES, NODE_TYPES, NODES, taggedVersions, tagConditions, walkSql } from './queries';
 
 const args = process.argv.slice(2);
-const sections = args.filter((a) => ['catalog', 'tags', 'lineage'].includes(a));
+const sections = args.filter((a) => ['compiled', 'catalog', 'tags', 'lineage'].includes(a));
 const want = (s: string) => !sections.length || sections.includes(s);
 const bound: Bound = { seconds: flag(args, 'seconds', 4), maxRequests: flag(args, 'max-requests', 20_000) };
 const concurrencies = (args[args.indexOf('--concurrency') + 1] && args.includes('--concurrency') ? args[args.indexOf('--concurrency') + 1] : '1,10,50').split(',').map(Number);
@@ -27,7 +28,7 @@ async function startServer(databaseUrl: string): Promise<Server> {
   fs.mkdirSync('.data', { recursive: true });
   const logFile = fs.openSync(path.join('.data', 'bench-server.log'), 'w');
   const child = spawn(process.execPath, [path.join(__dirname, '..', 'src', 'main.js')], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', AUTH: 'off', NODE_ENV: 'development', ...(process.env.MAX_QUERY_COST ? { MAX_QUERY_COST: process.env.MAX_QUERY_COST } : {}) },
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', AUTH: 'off', NODE_ENV: 'development', EXECUTION_PATH_HEADER: 'true', ...(process.env.MAX_QUERY_COST ? { MAX_QUERY_COST: process.env.MAX_QUERY_COST } : {}) },
     stdio: ['ignore', logFile, logFile],
   });
   child.once('exit', (code, signal) => console.log(`  [${new Date().toISOString()}] server pid ${child.pid} exited: code ${code}, signal ${signal}`));
@@ -110,9 +111,76 @@ function sequential(server: Server, bodies: string[], b: Bound) {
   }, 1, b);
 }
 
-async function explain(pool: Pool, text: string, params: unknown[]): Promise<string> {
-  const { rows } = await pool.query(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${text}`, params);
+async function explain(pool: Pool, text: string, params: readonly unknown[]): Promise<string> {
+  const { rows } = await pool.query(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${text}`, params as unknown[]);
   return rows.map((r) => `    ${r['QUERY PLAN']}`).join('\n');
+}
+
+/** CPU seconds the server has used so far (prom-client's process_cpu_seconds_total, from process.cpuUsage). */
+async function serverCpuSeconds(server: Server): Promise<number> {
+  const text = await (await fetch(server.url.replace(/\/graphql$/, '/metrics'))).text();
+  return Number(/^process_cpu_seconds_total (\S+)$/m.exec(text)?.[1] ?? NaN);
+}
+
+const RESOLVERS = { 'x-execution-path': 'resolvers' };
+
+/**
+ * The compiled path against the resolver path and the hand-written statement, in one run: the
+ * 3-level list and the deep query at c = 10 and c = 1, Node CPU per request, and the goals.
+ */
+async function compiledSection(server: Server, pool: Pool, catalogProject: string) {
+  console.log('\n== 0. Compiled path (one statement per request) vs resolver path vs hand-written SQL ==');
+  const cases: { query: BenchQuery; variables: Record<string, unknown>; params: unknown[] }[] = [
+    { query: THREE_LEVEL, variables: { project: catalogProject }, params: [catalogProject] },
+    { query: CATALOG_LIST, variables: { prefix: 'startswith:catalog-' }, params: ['catalog-%'] },
+  ];
+  const rows: (string | number)[][] = [];
+  const goals: string[] = [];
+  for (const c of cases) {
+    const body = JSON.stringify({ query: c.query.graphql, variables: c.variables });
+    const res = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const compiled = await res.json() as { data: unknown; errors?: unknown };
+    const path = res.headers.get('x-execution-path');
+    const statements = Number(res.headers.get('x-sql-statements'));
+    const resolvers = await (await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json', ...RESOLVERS }, body })).json() as { data: unknown };
+    const raw = (await pool.query(c.query.sql, c.params)).rows[0].data;
+    const diff = firstDifference(compiled.data, raw) ?? firstDifference(resolvers.data, raw);
+    if (compiled.errors || diff || path !== 'compiled') {
+      throw new Error(`${c.query.name}: the server (${path}) and the SQL must return the same JSON: ${JSON.stringify(compiled.errors) ?? diff}`);
+    }
+    console.log(`  ${c.query.name}: compiled, resolvers and SQL return the same JSON (${JSON.stringify(raw).length} bytes); compiled: ${statements} statement`);
+    const warm = { seconds: 1, maxRequests: 300 };
+    await gateway(server.url, [body], 4, warm);
+    await gateway(server.url, [body], 4, warm, RESOLVERS);
+    await closedLoop(() => pool.query(c.query.sql, c.params), 4, warm);
+    await drain(server);
+    const cpuBefore = await serverCpuSeconds(server);
+    const gw10 = await gateway(server.url, [body], 10, bound);
+    const cpuMs = ((await serverCpuSeconds(server)) - cpuBefore) * 1000 / gw10.count;
+    await drain(server);
+    const rv10 = await gateway(server.url, [body], 10, bound, RESOLVERS);
+    await drain(server);
+    const sql10 = await closedLoop(() => pool.query(c.query.sql, c.params), 10, bound);
+    const gw1 = await sequential(server, [body], bound);
+    const sql1 = await closedLoop(() => pool.query(c.query.sql, c.params), 1, bound);
+    rows.push([c.query.name, gw10.rps.toFixed(0), rv10.rps.toFixed(0), sql10.rps.toFixed(0), (gw10.rps / sql10.rps).toFixed(2), (rv10.rps / sql10.rps).toFixed(2),
+      (gw10.rps / rv10.rps).toFixed(1), ms(gw10.p50), ms(rv10.p50), ms(sql10.p50), ms(gw1.p50), ms(sql1.p50), (gw1.p50 / sql1.p50).toFixed(2), cpuMs.toFixed(2),
+      gw10.failures + rv10.failures + sql10.failures]);
+    const ratio = gw10.rps / sql10.rps;
+    goals.push(`${c.query.name}: c=10 compiled/SQL ${ratio.toFixed(2)} (goal ≥ 0.5: ${ratio >= 0.5 ? 'met' : 'NOT met'})`);
+    if (c.query === THREE_LEVEL) {
+      goals.push(`3-level c=10: ${gw10.rps.toFixed(0)} req/s (goal ≥ 90: ${gw10.rps >= 90 ? 'met' : 'NOT met'}); c=1 p50 ${(gw1.p50 / sql1.p50).toFixed(2)} × SQL (goal ≤ 2: ${gw1.p50 / sql1.p50 <= 2 ? 'met' : 'NOT met'}); ` +
+        `Node CPU ${cpuMs.toFixed(2)} ms/request (goal ≤ 5: ${cpuMs <= 5 ? 'met' : 'NOT met'})`);
+    }
+  }
+  console.log(`\n${table(['query', 'compiled req/s', 'resolvers req/s', 'sql req/s', 'compiled/sql', 'resolvers/sql', 'compiled/resolvers',
+    'compiled p50', 'resolvers p50', 'sql p50', 'c=1 compiled p50', 'c=1 sql p50', 'c=1 compiled/sql', 'Node CPU ms/req', 'failures'], rows)}`);
+  console.log('  (c = 10 unless said; latencies in ms; compiled and resolvers are the same server, the resolver path forced per request by `x-execution-path`)');
+  for (const g of goals) console.log(`  - ${g}`);
+  for (const c of cases) {
+    const statement = compiledStatement(c.query.graphql, c.variables);
+    console.log(`\n  EXPLAIN (ANALYZE, BUFFERS) of the compiled statement, ${c.query.name}:\n${await explain(pool, statement.text, statement.values)}`);
+  }
 }
 
 async function catalogSection(server: Server, pool: Pool, catalogProject: string) {
@@ -252,7 +320,7 @@ async function main() {
   const catalog = { projects: flag(args, 'projects', 2), pipelines: flag(args, 'pipelines', 50), runs: flag(args, 'runs', 200), seed: flag(args, 'seed', 1) };
   const lineage = { artifactVersions: flag(args, 'artifact-versions', 200_000), seed: flag(args, 'seed', 1) };
   console.log('== data ==');
-  if (want('catalog') || want('tags')) {
+  if (want('compiled') || want('catalog') || want('tags')) {
     const r = await ensureCatalog(client, catalog, log);
     console.log(`  catalog ${catalog.projects}×${catalog.pipelines}×${catalog.runs}: ${JSON.stringify(r.sizes)}`);
   }
@@ -270,6 +338,7 @@ async function main() {
   const pool = newPool(db.url, 10);
   try {
     console.log(`  server pid ${server.pid} at ${server.url}; RSS after start ${rssOf(server.pid).rss.toFixed(0)} MiB`);
+    if (want('compiled')) await compiledSection(server, pool, 'catalog-00');
     if (want('catalog')) await catalogSection(server, pool, 'catalog-00');
     if (want('tags')) await tagsSection(server, pool, 'catalog-00');
     if (want('lineage')) await lineageSection(server, pool, lineageProject);

@@ -27,7 +27,7 @@ function stats(latencies: number[], seconds: number, failures: number): Stats {
 export interface Bound { seconds: number; maxRequests: number }
 
 /** POSTs the bodies in turn over `connections` keep-alive connections. */
-export function gateway(url: string, bodies: string[], connections: number, bound: Bound): Promise<Stats> {
+export function gateway(url: string, bodies: string[], connections: number, bound: Bound, headers: Record<string, string> = {}): Promise<Stats> {
   return new Promise((resolve, reject) => {
     const latencies: number[] = [];
     let next = 0;
@@ -38,7 +38,7 @@ export function gateway(url: string, bodies: string[], connections: number, boun
       connections,
       duration: bound.seconds,
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...headers },
       requests: [{ setupRequest: (req: Record<string, unknown>) => ({ ...req, body: bodies[next++ % bodies.length] }) }],
     }, (err) => {
       if (err) reject(err);

@@ -207,6 +207,52 @@ function nodeById(g: Gen, nodes: FieldNode[], globalId: string, field: string): 
   return `(SELECT ${g.object(type, c, nodes)} FROM ${KINDS[type].table} ${c}${where(conds)})`;
 }
 
+/**
+ * A run's DAG as lineage.service dag() builds it: roots are the steps (by creation), nodes the
+ * steps and then each artifact version at its first appearance, edges per step its inputs (by
+ * name) then its outputs (by output name).
+ */
+function dag(g: Gen, row: string, f: FieldRef): string {
+  const d = g.alias('d');
+  const [steps, links, order] = [`${d}_steps`, `${d}_links`, `${d}_order`];
+  const [st, av] = [g.alias(), g.alias()];
+  const stepId = (column: string) => globalIdSql('StepRun', column);
+  const versionId = (column: string) => globalIdSql('ArtifactVersion', column);
+  const json = objectOf(g, 'LineageGraph', f.nodes, (name, nodes) => {
+    switch (name) {
+      case 'roots':
+        return `(SELECT COALESCE(json_agg(${stepId(`${st}.id`)} ORDER BY ${st}.__n), '[]'::json) FROM ${steps} ${st})`;
+      case 'truncated':
+        return 'false';
+      case 'nodes':
+        return `(SELECT COALESCE(json_agg(n.j ORDER BY n.k1, n.k2), '[]'::json) FROM (
+          SELECT 0 AS k1, ${st}.__n AS k2, ${g.object('StepRun', st, nodes)} AS j FROM ${steps} ${st}
+          UNION ALL
+          SELECT 1, fa.first, ${g.object('ArtifactVersion', av, nodes)} FROM (SELECT o.av, min(o.__o) AS first FROM ${order} o GROUP BY o.av) fa
+            JOIN artifact_version ${av} ON ${av}.id = fa.av${g.visible('ArtifactVersion', av).map((v) => ` AND ${v}`).join('')}) n)`;
+      default: {
+        const edge = objectOf(g, 'LineageEdge', nodes, (n) => {
+          switch (n) {
+            case 'source': return `CASE WHEN o.part = 0 THEN ${versionId('o.av')} ELSE ${stepId('o.step')} END`;
+            case 'target': return `CASE WHEN o.part = 0 THEN ${stepId('o.step')} ELSE ${versionId('o.av')} END`;
+            case 'kind': return `CASE WHEN o.part = 0 THEN 'INPUT' ELSE 'OUTPUT' END`;
+            default: return `COALESCE(o.nm, '')`;
+          }
+        });
+        return `(SELECT COALESCE(json_agg(${edge} ORDER BY o.__o), '[]'::json) FROM ${order} o)`;
+      }
+    }
+  });
+  return `(WITH ${steps} AS (SELECT s.*, row_number() OVER (ORDER BY s.created_at, s.id) AS __n FROM step_run s
+      WHERE s.run_id = ${row}.id${g.visible('StepRun', 's').map((v) => ` AND ${v}`).join('')}),
+    ${links} AS (
+      SELECT st.__n, 0 AS part, x.name AS nm, x.artifact_version_id AS av, st.id AS step FROM ${steps} st JOIN step_input x ON x.step_run_id = st.id
+      UNION ALL
+      SELECT st.__n, 1, a.output_name, a.id, st.id FROM ${steps} st JOIN artifact_version a ON a.producer_step_id = st.id),
+    ${order} AS (SELECT l.*, row_number() OVER (ORDER BY l.__n, l.part, l.nm) AS __o FROM ${links} l)
+    SELECT ${json})`;
+}
+
 const stepArtifacts = (g: Gen, f: FieldRef, name: string, version: (nodes: FieldNode[]) => string) =>
   objectOf(g, 'StepArtifact', f.nodes, (n, nodes) => (n === 'name' ? name : version(nodes)));
 
@@ -249,6 +295,7 @@ export const FIELDS: Record<string, Fields> = {
     stack: parent('Stack', 'stack_id'),
     modelVersion: parent('ModelVersion', 'model_version_id'),
     producedArtifactVersions: list('ArtifactVersion', (c, row) => [`${c}.producer_run_id = ${row}.id`], (c) => `${c}.created_at, ${c}.id`),
+    dag,
   },
   StepRun: {
     ...node('StepRun'),

@@ -1,0 +1,15 @@
+// The statement the server's compiler writes for a query, for EXPLAIN (as an unscoped admin).
+import 'reflect-metadata';
+import { parse, OperationDefinitionNode, Kind } from 'graphql';
+import { OperationCompiler } from '../../src/compiler/compiler';
+import { ANONYMOUS } from '../../src/domain/auth/principal';
+import { buildAppSchema } from '../../src/graphql/schema';
+
+export function compiledStatement(query: string, variables: Record<string, unknown>) {
+  const compiler = new OperationCompiler(buildAppSchema());
+  const document = parse(query);
+  const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)!;
+  const statement = compiler.statement(compiler.plan(document, operation), variables, ANONYMOUS);
+  if (typeof statement === 'string') throw new Error(`does not compile: ${statement}`);
+  return statement;
+}
