@@ -29,6 +29,8 @@ export type FieldCompiler = (g: Gen, row: string, f: FieldRef) => string;
 /** One request's statement being written: its parameters, the caller's scope, unique aliases. */
 export class Gen {
   readonly sql = new Sql();
+  /** Conditions that must all hold, else the statement returns no data and the resolvers answer (their NOT_FOUND). */
+  readonly guards: string[] = [];
   /** The parameter holding the caller's project ids, or null when the caller sees every project. */
   readonly scope: string | null;
   private aliases = 0;
@@ -179,7 +181,8 @@ export class OperationCompiler {
     const g = new Gen(this.schema, plan.fragments, coerced.coerced, principal);
     try {
       const data = g.object(this.schema.getQueryType()!.name, '', [plan.operation as unknown as FieldNode]);
-      return renumber(`SELECT ${data}::text AS data`, g.sql.params);
+      const text = g.guards.length ? `SELECT CASE WHEN ${g.guards.join(' AND ')} THEN (${data})::text END AS data` : `SELECT ${data}::text AS data`;
+      return renumber(text, g.sql.params);
     } catch (err) {
       // Arguments the resolvers refuse (a malformed id, a forged cursor, `first` over the maximum)
       // land here too: the resolver path then reports them exactly as it always does.

@@ -11,7 +11,8 @@ import { PROJECTS } from '../domain/projects/projects.service';
 import { RUNS } from '../domain/runs/runs.loaders';
 import { STACKS } from '../domain/stacks/stacks.loaders';
 import { TAGS } from '../domain/tags/tags.loaders';
-import { parseId } from '../graphql/ids';
+import { decodeId, parseId } from '../graphql/ids';
+import { MAX_DEPTH, MAX_LIMIT, walkSql } from '../domain/lineage/lineage.service';
 import { pageRequest } from '../graphql/pagination';
 import type { FieldCompiler, FieldRef, Gen } from './compiler';
 import { Fallback } from './compiler';
@@ -190,12 +191,100 @@ const Query: Fields = {
     ids.forEach((id, i) => parseId(id, `ids[${i}]`));
     return ids.length ? `json_build_array(${ids.map((id, i) => nodeById(g, f.nodes, id, `ids[${i}]`)).join(', ')})` : `'[]'::json`;
   },
+  lineage,
   viewer: (g, _row, f) => objectOf(g, 'Viewer', f.nodes, (name) => {
     const { principal } = g;
     if (name === 'projects') return `${g.sql.p(principal.projects)}::text[]`;
     return `${g.sql.p(name === 'name' ? principal.name : principal.role)}::text`;
   }),
 };
+
+const LINEAGE_ROOTS = ['ArtifactVersion', 'StepRun', 'PipelineRun', 'ModelVersion'] as const;
+
+/**
+ * lineage(of:) as lineage.service computes it, inside the statement: the service's own recursive
+ * walk (walkSql) per direction, then nodes at their least depth ordered by (depth, kind, id) and cut
+ * at `limit`, edges between kept nodes in the order the walks first reached them, and `truncated`.
+ * A root the caller can't see is NOT_FOUND on the resolver path: the statement then returns no data
+ * (a guard) and the request is answered there.
+ */
+function lineage(g: Gen, _row: string, f: FieldRef): string {
+  const args = g.args(f);
+  const { depth, limit, direction } = args as { depth: number; limit: number; direction: string };
+  if (!Number.isInteger(depth) || depth < 1 || depth > MAX_DEPTH || !Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
+    throw new Fallback('lineage depth or limit out of range', false);
+  }
+  const { type, id } = decodeId(LINEAGE_ROOTS, args.of, 'of');
+  const l = g.alias('l');
+  const cte = (name: string) => `${l}_${name}`;
+  const idParam = `${g.sql.p(id)}::uuid`;
+  const depthParam = `${g.sql.p(depth)}::int`;
+  const vis = g.visible(type, 't').map((v) => ` AND ${v}`).join('');
+  const rootsSql = {
+    ArtifactVersion: `SELECT 'A'::text AS kind, ${idParam} AS id, 1::bigint AS ord`,
+    StepRun: `SELECT 'S'::text AS kind, ${idParam} AS id, 1::bigint AS ord`,
+    PipelineRun: `SELECT 'S'::text AS kind, s.id, row_number() OVER (ORDER BY s.created_at, s.id) AS ord FROM step_run s, ${cte('root')} r
+      WHERE s.project_id = r.project_id AND s.run_id = ${idParam}`,
+    ModelVersion: `SELECT 'A'::text AS kind, x.id, row_number() OVER (ORDER BY x.id) AS ord FROM (SELECT DISTINCT m.artifact_version_id AS id
+      FROM model_artifact_link m, ${cte('root')} r WHERE m.project_id = r.project_id AND m.model_version_id = ${idParam}) x`,
+  }[type];
+  const cap = Math.max(limit * 20, 20_000);
+  const walks = direction === 'BOTH' ? [true, false] : [direction === 'UPSTREAM'];
+  const walkParams: Record<string, string> = {
+    $1: `(SELECT array_agg(kind ORDER BY ord) FROM ${cte('roots')})`,
+    $2: `(SELECT array_agg(id ORDER BY ord) FROM ${cte('roots')})`,
+    $3: `(SELECT project_id FROM ${cte('root')})`,
+    $4: depthParam,
+    $5: String(cap),
+  };
+  const walkCtes = walks.map((upstream, i) => `${cte(`w${i}`)} AS (SELECT ${i} AS wi, ${upstream} AS up, w.*, row_number() OVER () AS rn
+    FROM (${walkSql(upstream).replace(/\$[1-5]\b/g, (p) => walkParams[p])}) w)`);
+  g.guards.push(`EXISTS (SELECT 1 FROM ${table(type)} t WHERE t.id = ${idParam}${vis})`);
+  const gidOf = (kind: string, column: string) => `CASE WHEN ${kind} = 'A' THEN ${globalIdSql('ArtifactVersion', column)} ELSE ${globalIdSql('StepRun', column)} END`;
+  const json = objectOf(g, 'LineageGraph', f.nodes, (name, nodes) => {
+    switch (name) {
+      case 'roots':
+        return `(SELECT COALESCE(json_agg(${gidOf('r.kind', 'r.id')} ORDER BY r.ord), '[]'::json) FROM ${cte('roots')} r)`;
+      case 'truncated':
+        return `(EXISTS (SELECT 1 FROM ${cte('all')} a GROUP BY a.wi HAVING count(*) >= ${cap})
+          OR EXISTS (SELECT 1 FROM ${cte('all')} a WHERE a.depth > ${depthParam} AND NOT EXISTS (SELECT 1 FROM ${cte('nodes')} n WHERE n.id = a.id))
+          OR (SELECT count(*) FROM ${cte('nodes')}) > ${limit})`;
+      case 'nodes': {
+        const [av, st] = [g.alias(), g.alias()];
+        return `(SELECT COALESCE(json_agg(CASE WHEN k.kind = 'A'
+            THEN (SELECT ${g.object('ArtifactVersion', av, nodes)} FROM artifact_version ${av} WHERE ${av}.id = k.id)
+            ELSE (SELECT ${g.object('StepRun', st, nodes)} FROM step_run ${st} WHERE ${st}.id = k.id) END ORDER BY k.pos), '[]'::json) FROM ${cte('kept')} k)`;
+      }
+      default: {
+        const edge = objectOf(g, 'LineageEdge', nodes, (n) => {
+          switch (n) {
+            case 'source': return gidOf('e.from_kind', 'e.from_id');
+            case 'target': return gidOf('e.to_kind', 'e.to_id');
+            case 'kind': return `CASE WHEN e.from_kind = 'A' THEN 'INPUT' ELSE 'OUTPUT' END`;
+            default: return 'e.name';
+          }
+        });
+        return `(SELECT COALESCE(json_agg(${edge} ORDER BY e.wi, e.rn), '[]'::json) FROM (
+          SELECT DISTINCT ON (x.from_id, x.to_id, x.name) x.* FROM (
+            SELECT a.wi, a.rn, COALESCE(a.name, '') AS name,
+              CASE WHEN a.up THEN a.kind ELSE a.src_kind END AS from_kind, CASE WHEN a.up THEN a.id ELSE a.src_id END AS from_id,
+              CASE WHEN a.up THEN a.src_kind ELSE a.kind END AS to_kind, CASE WHEN a.up THEN a.src_id ELSE a.id END AS to_id
+            FROM ${cte('all')} a WHERE a.depth <= ${depthParam} AND a.src_id IS NOT NULL
+              AND a.id IN (SELECT id FROM ${cte('kept')}) AND a.src_id IN (SELECT id FROM ${cte('kept')})) x
+          ORDER BY x.from_id, x.to_id, x.name, x.wi, x.rn) e)`;
+      }
+    }
+  });
+  return `(WITH RECURSIVE ${cte('root')} AS (SELECT t.project_id FROM ${table(type)} t WHERE t.id = ${idParam}${vis}),
+    ${cte('roots')} AS (${rootsSql}),
+    ${walkCtes.join(',\n    ')},
+    ${cte('all')} AS (${walks.map((_, i) => `SELECT * FROM ${cte(`w${i}`)}`).join(' UNION ALL ')}),
+    ${cte('nodes')} AS (SELECT a.kind, a.id, min(a.depth) AS depth FROM ${cte('all')} a WHERE a.depth <= ${depthParam} GROUP BY a.kind, a.id),
+    ${cte('kept')} AS (SELECT n.*, row_number() OVER (ORDER BY n.depth, n.kind, n.id) AS pos FROM ${cte('nodes')} n ORDER BY n.depth, n.kind, n.id LIMIT ${limit})
+    SELECT ${json})`;
+}
+
+const table = (kind: KindName) => KINDS[kind].table;
 
 /** node(id): the kind is in the id, so the statement selects from that kind's table only. */
 function nodeById(g: Gen, nodes: FieldNode[], globalId: string, field: string): string {

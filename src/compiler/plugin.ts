@@ -37,12 +37,16 @@ export function compilerPlugin(app: App): ApolloServerPlugin<Context> {
             return null;
           }
           const pool = (app.db.driver as unknown as { master: Pool }).master;
-          let data: string;
+          let data: string | null;
           try {
             scope.sqlStatements++;
             // The data column is text: the driver hands it over as is, nothing parses the JSON.
             const result = await pool.query<{ data: string }>({ name: nameOf(statement.text), text: statement.text, values: statement.values });
             data = result.rows[0].data;
+            if (data === null) {
+              scope.fallback = 'a guard failed (the resolvers report the error)';
+              return null;
+            }
           } catch (err) {
             // The resolvers answer instead and report a database that is away the way they always do.
             app.log.warn({ err, requestId: scope.requestId }, 'compiled statement failed; answering on the resolver path');
