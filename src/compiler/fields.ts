@@ -55,11 +55,22 @@ function list(kind: KindName, on: Where, order: (c: string) => string, from?: (c
   };
 }
 
+/** The columns of `alias` an expression reads, so subqueries select only those. */
+function columnsOf(sql: string, alias: string, always: string[] = []): string[] {
+  const used = new Set(always);
+  for (const m of sql.matchAll(new RegExp(`\\b${alias}\\.([a-z_]+)`, 'g'))) if (!m[1].startsWith('__')) used.add(m[1]);
+  return [...used];
+}
+
+// Each assignment finds its tag by primary key (a nested loop): a tag table of a few hundred rows
+// would otherwise tempt the planner into hashing the whole table once per tagged row.
 const tags: FieldCompiler = (g, row, f) => {
   const c = g.alias();
-  const conds = [`${c}a.resource_id = ${row}.id`, ...g.visible('Tag', c)];
-  return `(SELECT COALESCE(json_agg(${g.object('Tag', c, f.nodes)} ORDER BY ${c}.name), '[]'::json)
-    FROM tag_assignment ${c}a JOIN tag ${c} ON ${c}.project_id = ${c}a.project_id AND ${c}.id = ${c}a.tag_id${where(conds)})`;
+  const json = g.object('Tag', c, f.nodes);
+  const conds = [`${c}x.project_id = ${c}a.project_id`, `${c}x.id = ${c}a.tag_id`, ...g.visible('Tag', `${c}x`)];
+  return `(SELECT COALESCE(json_agg(${json} ORDER BY ${c}.name), '[]'::json) FROM tag_assignment ${c}a
+    CROSS JOIN LATERAL (SELECT ${columnsOf(json, c, ['name']).map((col) => `${c}x.${col}`).join(', ')} FROM tag ${c}x WHERE ${conds.join(' AND ')} OFFSET 0) ${c}
+    WHERE ${c}a.resource_id = ${row}.id)`;
 };
 
 /** An object of a type that is not a kind (links, stage changes, the viewer): `value` gives each field. */
@@ -125,11 +136,10 @@ function connection<F>(kind: KindName, source: ListSource<F>, parentColumn?: str
           throw new Fallback(`${connectionType}.${name} does not compile`, true);
       }
     });
-    const used = new Set<string>(['id']);
-    for (const m of json.matchAll(new RegExp(`\\b${c}\\.([a-z_]+)`, 'g'))) if (!m[1].startsWith('__')) used.add(m[1]);
-    if (used.size === 1 && !json.includes(`${c}.`)) return `(SELECT ${json})`;
+    if (!json.includes(`${c}.`)) return `(SELECT ${json})`;
+    const used = columnsOf(json, c, ['id']);
     const order = `t.${sort} ${dir}, t.id ${dir}`;
-    return `(SELECT ${json} FROM (SELECT ${[...used].map((u) => `t.${u}`).join(', ')}, row_number() OVER (ORDER BY ${order}) AS __i
+    return `(SELECT ${json} FROM (SELECT ${used.map((u) => `t.${u}`).join(', ')}, row_number() OVER (ORDER BY ${order}) AS __i
       FROM ${table} t${where(conds)} ORDER BY ${order} LIMIT ${first + 1}) ${c})`;
   };
 }
