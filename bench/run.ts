@@ -157,6 +157,7 @@ async function compiledSection(server: Server, pool: Pool, catalogProject: strin
     const cpuBefore = await serverCpuSeconds(server);
     const gw10 = await gateway(server.url, [body], 10, bound);
     const cpuMs = ((await serverCpuSeconds(server)) - cpuBefore) * 1000 / gw10.count;
+    const rssCompiled = rssOf(server.pid).rss;
     await drain(server);
     const rv10 = await gateway(server.url, [body], 10, bound, RESOLVERS);
     await drain(server);
@@ -168,6 +169,7 @@ async function compiledSection(server: Server, pool: Pool, catalogProject: strin
       gw10.failures + rv10.failures + sql10.failures]);
     const ratio = gw10.rps / sql10.rps;
     goals.push(`${c.query.name}: c=10 compiled/SQL ${ratio.toFixed(2)} (goal ≥ 0.5: ${ratio >= 0.5 ? 'met' : 'NOT met'})`);
+    goals.push(`${c.query.name}: server RSS after the compiled c=10 run ${rssCompiled.toFixed(0)} MiB (goal ≤ 200: ${rssCompiled <= 200 ? 'met' : 'NOT met'})`);
     if (c.query === THREE_LEVEL) {
       goals.push(`3-level c=10: ${gw10.rps.toFixed(0)} req/s (goal ≥ 90: ${gw10.rps >= 90 ? 'met' : 'NOT met'}); c=1 p50 ${(gw1.p50 / sql1.p50).toFixed(2)} × SQL (goal ≤ 2: ${gw1.p50 / sql1.p50 <= 2 ? 'met' : 'NOT met'}); ` +
         `Node CPU ${cpuMs.toFixed(2)} ms/request (goal ≤ 5: ${cpuMs <= 5 ? 'met' : 'NOT met'})`);

@@ -6,6 +6,7 @@ import type { Pool } from 'pg';
 import type { App } from '../app';
 import { requestScope, RequestScope } from '../db/request-scope';
 import type { Context } from '../graphql/context';
+import { ServiceUnavailableError, translateDatabaseError } from '../graphql/errors';
 import { OperationCompiler } from './compiler';
 
 /** Distinct statement texts given a name (prepared once per connection); later ones run unnamed. */
@@ -48,8 +49,17 @@ export function compilerPlugin(app: App): ApolloServerPlugin<Context> {
               return null;
             }
           } catch (err) {
-            // The resolvers answer instead and report a database that is away the way they always do.
-            app.log.warn({ err, requestId: scope.requestId }, 'compiled statement failed; answering on the resolver path');
+            // A database that is away refuses the request as a whole, as when the api-key lookup fails.
+            const unavailable = translateDatabaseError(err);
+            if (unavailable instanceof ServiceUnavailableError) {
+              scope.executionPath = 'compiled';
+              return {
+                http: { status: 503, headers: new HeaderMap() },
+                body: { kind: 'single', singleResult: { errors: [{ message: unavailable.message, extensions: { code: unavailable.extensions.code } }] } },
+              };
+            }
+            // Anything else is a compiler bug: the resolvers answer instead.
+            app.log.error({ err, requestId: scope.requestId }, 'compiled statement failed; answering on the resolver path');
             scope.fallback = 'the statement failed';
             return null;
           }
