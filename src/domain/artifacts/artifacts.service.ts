@@ -5,7 +5,7 @@ import { BadUserInputError, ConflictError } from '../../graphql/errors';
 import { validateMetadata, validateName, validateText } from '../../graphql/validation';
 import { hydrate } from '../../db/data-source';
 import { transaction } from '../../db/transaction';
-import { writableProject } from '../access';
+import { writable, writableProject } from '../access';
 import type { ProjectsService } from '../projects/projects.service';
 import type { TagsService } from '../tags/tags.service';
 import type { TagInput } from '../tags/tags.types';
@@ -16,7 +16,7 @@ import { RegisterArtifactVersionInput, UpdateArtifactInput } from './artifacts.t
 import { decodeId } from '../../graphql/ids';
 import { Role } from '../auth/role';
 import { assertNameFree, given } from '../lifecycle/edits';
-import { lockForWrite, updateRow, WritableRow } from '../lifecycle/writable';
+import { updateRow, WritableRow } from '../lifecycle/writable';
 
 export const ARTIFACT: WritableRow = { label: 'artifact', table: 'artifact' };
 
@@ -125,7 +125,7 @@ export class ArtifactsService {
     const { id } = decodeId('Artifact', input.id);
     const name = given(input.name ?? undefined, (v) => validateName(v, 'name'));
     const artifact = await transaction(this.db, async (tx) => {
-      const row = await lockForWrite(ctx, tx, ARTIFACT, id, input.id, Role.EDITOR, 'updating an artifact');
+      const row = (await writable(ctx, tx, 'Artifact', id, { role: Role.EDITOR, action: 'updating an artifact', lock: 'FOR UPDATE', ref: input.id })).row;
       await assertNameFree(tx, ARTIFACT, row, name, () => `artifact "${name}" already exists in this project`);
       return hydrate(this.db, Artifact, await updateRow(tx, ARTIFACT, row, { name }));
     });

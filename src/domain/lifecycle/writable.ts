@@ -1,10 +1,5 @@
-// Loading a row for a change: load → scope → role → lock, in that order, so no caller locks a
-// row of a project it may not see, and a caller without the role learns nothing but FORBIDDEN.
+// Writing a row that ../access.ts has loaded, checked and locked.
 import { EntityManager } from 'typeorm';
-import type { Context } from '../../graphql/context';
-import { NotFoundError } from '../../graphql/errors';
-import { assertRole, canSeeProject } from '../auth/principal';
-import { Role } from '../auth/role';
 
 export interface WritableRow {
   /** e.g. "pipeline", for messages. */
@@ -12,17 +7,6 @@ export interface WritableRow {
   table: string;
   /** The row's project column: project_id, or id for projects. */
   projectColumn?: string;
-}
-
-export async function lockForWrite(ctx: Context, tx: EntityManager, kind: WritableRow, id: string, globalId: string,
-  role: Role, action: string): Promise<Record<string, unknown>> {
-  const projectColumn = kind.projectColumn ?? 'project_id';
-  const [found] = await tx.query(`SELECT ${projectColumn} AS project_id FROM ${kind.table} WHERE id = $1`, [id]);
-  if (!found || !canSeeProject(ctx.principal, found.project_id)) throw new NotFoundError(`${kind.label} "${globalId}" not found`);
-  assertRole(ctx.principal, role, action);
-  const [row] = await tx.query(`SELECT * FROM ${kind.table} WHERE ${projectColumn} = $1 AND id = $2 FOR UPDATE`, [found.project_id, id]);
-  if (!row) throw new NotFoundError(`${kind.label} "${globalId}" not found`);
-  return row;
 }
 
 /**

@@ -20,7 +20,7 @@ import {
   UpdateModelInput, UpdateModelVersionInput,
 } from './models.types';
 import { assertNameFree, given } from '../lifecycle/edits';
-import { lockForWrite, updateRow, WritableRow } from '../lifecycle/writable';
+import { updateRow, WritableRow } from '../lifecycle/writable';
 
 export const MODEL: WritableRow = { label: 'model', table: 'model' };
 export const MODEL_VERSION: WritableRow & { nameScope: string } = { label: 'model version', table: 'model_version', nameScope: 'model_id' };
@@ -63,7 +63,7 @@ export class ModelsService {
     const description = given(input.description, (v) => validateText(v, 'description'));
     const license = given(input.license, (v) => validateText(v, 'license', 255));
     const model = await transaction(this.db, async (tx) => {
-      const row = await lockForWrite(ctx, tx, MODEL, id, input.id, Role.EDITOR, 'updating a model');
+      const row = (await writable(ctx, tx, 'Model', id, { role: Role.EDITOR, action: 'updating a model', lock: 'FOR UPDATE', ref: input.id })).row;
       await assertNameFree(tx, MODEL, row, name, () => `model "${name}" already exists in this project`);
       return hydrate(this.db, Model, await updateRow(tx, MODEL, row, { name, description, license }));
     });
@@ -77,7 +77,7 @@ export class ModelsService {
     const name = input.name ?? undefined;
     this.validateVersion({ name, description: input.description });
     const version = await transaction(this.db, async (tx) => {
-      const row = await lockForWrite(ctx, tx, MODEL_VERSION, id, input.id, Role.EDITOR, 'updating a model version');
+      const row = (await writable(ctx, tx, 'ModelVersion', id, { role: Role.EDITOR, action: 'updating a model version', lock: 'FOR UPDATE', ref: input.id })).row;
       await assertNameFree(tx, MODEL_VERSION, row, name, () => `this model already has a version named "${name}"`);
       return hydrate(this.db, ModelVersion, await updateRow(tx, MODEL_VERSION, row, { name, description: input.description }));
     });

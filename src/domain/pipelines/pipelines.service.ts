@@ -4,7 +4,7 @@ import { ConflictError } from '../../graphql/errors';
 import { validateName, validateText } from '../../graphql/validation';
 import { hydrate } from '../../db/data-source';
 import { transaction } from '../../db/transaction';
-import { writableProject } from '../access';
+import { writable, writableProject } from '../access';
 import type { ProjectsService } from '../projects/projects.service';
 import type { TagsService } from '../tags/tags.service';
 import { Pipeline } from './pipeline.entity';
@@ -12,7 +12,7 @@ import { CreatePipelineInput, UpdatePipelineInput } from './pipelines.types';
 import { decodeId } from '../../graphql/ids';
 import { Role } from '../auth/role';
 import { assertNameFree, given } from '../lifecycle/edits';
-import { lockForWrite, updateRow, WritableRow } from '../lifecycle/writable';
+import { updateRow, WritableRow } from '../lifecycle/writable';
 
 export const PIPELINE: WritableRow = { label: 'pipeline', table: 'pipeline' };
 
@@ -40,7 +40,7 @@ export class PipelinesService {
     const name = given(input.name ?? undefined, (v) => validateName(v, 'name'));
     const description = given(input.description, (v) => validateText(v, 'description'));
     const pipeline = await transaction(this.db, async (tx) => {
-      const row = await lockForWrite(ctx, tx, PIPELINE, id, input.id, Role.EDITOR, 'updating a pipeline');
+      const row = (await writable(ctx, tx, 'Pipeline', id, { role: Role.EDITOR, action: 'updating a pipeline', lock: 'FOR UPDATE', ref: input.id })).row;
       await assertNameFree(tx, PIPELINE, row, name, () => `pipeline "${name}" already exists in this project`);
       return hydrate(this.db, Pipeline, await updateRow(tx, PIPELINE, row, { name, description }));
     });

@@ -12,7 +12,8 @@ import { Role } from '../auth/role';
 import { Project } from './project.entity';
 import { CreateProjectInput, UpdateProjectInput } from './projects.types';
 import { given } from '../lifecycle/edits';
-import { lockForWrite, updateRow, WritableRow } from '../lifecycle/writable';
+import { writable } from '../access';
+import { updateRow, WritableRow } from '../lifecycle/writable';
 import { decodeId } from '../../graphql/ids';
 
 export const PROJECTS: ListSource<NameFilter> = { entity: Project, table: 'project' };
@@ -50,7 +51,7 @@ export class ProjectsService {
       description: given(input.description, (v) => validateText(v, 'description')),
     };
     const project = await transaction(this.db, async (tx) => {
-      const row = await lockForWrite(ctx, tx, PROJECT, id, input.id, Role.ADMIN, 'updating a project');
+      const row = (await writable(ctx, tx, 'Project', id, { role: Role.ADMIN, action: 'updating a project', lock: 'FOR UPDATE', ref: input.id })).row;
       return hydrate(this.db, Project, await updateRow(tx, PROJECT, row, changes));
     });
     ctx.loaders.projectById.clear(id);
