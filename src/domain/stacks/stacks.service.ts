@@ -8,8 +8,7 @@ import { validateJsonDepth, validateName, validateText } from '../../graphql/val
 import { hydrate } from '../../db/data-source';
 import { listPage } from '../../db/lists';
 import { transaction } from '../../db/transaction';
-import { assertRole } from '../auth/principal';
-import { Role } from '../auth/role';
+import { assertServerAdmin } from '../access';
 import { Stack, StackComponent } from './stack.entity';
 import { StackComponentType } from './stack-component-type';
 import { STACKS } from './stacks.loaders';
@@ -48,11 +47,17 @@ function validateComponent(c: StackComponentInput, i: number): void {
   }
 }
 
+/**
+ * The config as it comes back from jsonb: a config written inline in the query is built from
+ * prototype-less objects, which isDeepStrictEqual never finds equal to parsed JSON.
+ */
+const asStored = (config: unknown) => JSON.parse(JSON.stringify(config));
+
 export class StacksService {
   constructor(private readonly db: DataSource) {}
 
   async register(ctx: Context, input: RegisterStackInput): Promise<Stack> {
-    assertRole(ctx.principal, Role.ADMIN, 'registering a stack');
+    assertServerAdmin(ctx, 'registering a stack');
     const name = validateName(input.name, 'name');
     const description = validateText(input.description, 'description');
     input.components.forEach(validateComponent);
@@ -86,7 +91,7 @@ export class StacksService {
         [c.type, c.name, c.flavor, c.config ?? {}]);
       component = (await select())!;
     }
-    if ((c.flavor != null && c.flavor !== component.flavor) || (c.config != null && !isDeepStrictEqual(c.config, component.config))) {
+    if ((c.flavor != null && c.flavor !== component.flavor) || (c.config != null && !isDeepStrictEqual(asStored(c.config), component.config))) {
       throw new ConflictError(`${c.type} "${c.name}" already exists with another flavor or config; leave them out to reuse it`);
     }
     return component;
