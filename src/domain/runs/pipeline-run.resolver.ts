@@ -24,12 +24,14 @@ export class PipelineRunResolver {
     return ctx.services.runs.start(ctx, input);
   }
 
-  @Mutation(() => StepRun)
+  @Mutation(() => StepRun, { description: 'Fails with code CONFLICT once the run is finished (COMPLETED, FAILED, CACHED or STOPPED).' })
   recordStep(@Arg('input') input: RecordStepInput, @Ctx() ctx: Context) {
     return ctx.services.runs.recordStep(ctx, input);
   }
 
-  @Mutation(() => PipelineRun)
+  @Mutation(() => PipelineRun, {
+    description: 'COMPLETED, FAILED, CACHED and STOPPED are final: finishing again with the same status changes nothing, with another one fails with code CONFLICT.',
+  })
   finishRun(@Arg('run', () => ID) run: string, @Arg('status', () => RunStatus) status: RunStatus, @Ctx() ctx: Context) {
     return ctx.services.runs.finish(ctx, run, status);
   }

@@ -12,3 +12,10 @@ registerEnumType(RunStatus, {
   name: 'RunStatus',
   valuesConfig: { STOPPED: { description: 'Stopped before it finished (OpenLineage ABORT).' } },
 });
+
+/** Statuses a run never leaves: finishRun to another one is a CONFLICT, and no step is recorded after them. */
+const TERMINAL = new Set([RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CACHED, RunStatus.STOPPED]);
+
+export function isTerminal(status: RunStatus): boolean {
+  return TERMINAL.has(status);
+}

@@ -15,7 +15,7 @@ import type { PipelinesService } from '../pipelines/pipelines.service';
 import type { ProjectsService } from '../projects/projects.service';
 import type { TagsService } from '../tags/tags.service';
 import { PipelineRun } from './pipeline-run.entity';
-import { RunStatus } from './run-status';
+import { isTerminal, RunStatus } from './run-status';
 import { RecordStepInput, StartRunInput } from './runs.types';
 import { StepRun } from './step-run.entity';
 
@@ -104,6 +104,9 @@ export class RunsService {
     assertUnique(outputs.map((o) => o.name), 'outputs.name');
     return transaction(this.db, async (tx) => {
       const { entity: run } = await writable(ctx, tx, 'PipelineRun', runId, { role: Role.EDITOR, action: 'writing', lock: 'FOR NO KEY UPDATE', ref: input.run });
+      if (isTerminal(run.status)) {
+        throw new ConflictError(`run "${run.name}" is ${run.status}: steps are recorded while a run is INITIALIZING or RUNNING`);
+      }
       if (outputs.some((o) => o.linkToModelAs) && !run.modelVersionId) {
         throw new BadUserInputError('linkToModelAs needs a run started with a model', 'outputs.linkToModelAs');
       }
@@ -137,13 +140,23 @@ export class RunsService {
     });
   }
 
+  /**
+   * The run state machine: INITIALIZING and RUNNING move to any status; the terminal ones
+   * (COMPLETED, FAILED, CACHED, STOPPED) stay. Finishing again with the same status is a no-op
+   * (a client retrying its finishRun), with another one a CONFLICT.
+   */
   async finish(ctx: Context, globalId: string, status: RunStatus): Promise<PipelineRun> {
     const { id } = decodeId('PipelineRun', globalId, 'run');
     return transaction(this.db, async (tx) => {
       const { entity: run } = await writable(ctx, tx, 'PipelineRun', id, { role: Role.EDITOR, action: 'writing', lock: 'FOR NO KEY UPDATE', ref: globalId });
+      if (isTerminal(run.status)) {
+        if (run.status === status) return run;
+        throw new ConflictError(`run "${run.name}" already finished as ${run.status}; it can't become ${status}`);
+      }
       const [[row]] = await tx.query(
-        'UPDATE pipeline_run SET status = $3, ended_at = clock_timestamp() WHERE project_id = $1 AND id = $2 RETURNING *',
-        [run.projectId, run.id, status]);
+        `UPDATE pipeline_run SET status = $3, ended_at = CASE WHEN $4 THEN clock_timestamp() END
+         WHERE project_id = $1 AND id = $2 RETURNING *`,
+        [run.projectId, run.id, status, isTerminal(status)]);
       return hydrate(this.db, PipelineRun, row);
     });
   }
