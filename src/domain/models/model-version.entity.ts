@@ -90,9 +90,14 @@ export class StageChange {
   @Column('text')
   toStage: ModelStage;
 
+  /** Read as text with microseconds (stageHistoryByModelVersionId): a Date would keep milliseconds. */
   @Field(() => DateTimeScalar)
   @Column('timestamptz')
-  at: Date;
+  at: string;
+
+  @Field({ description: 'The changes of one model in the order they committed (a server-wide counter: compare as integers). Never tied, unlike `at`.' })
+  @Column('bigint')
+  sequence: string;
 
   @Field(() => String, { nullable: true })
   @Column('text', { nullable: true })

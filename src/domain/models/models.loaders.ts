@@ -47,7 +47,9 @@ export function modelLoaders(db: DataSource) {
        JOIN model_version v ON v.project_id = l.project_id AND v.id = l.model_version_id
        WHERE l.artifact_version_id = ANY($1::uuid[]) ORDER BY l.artifact_version_id, v.id`),
     stageHistoryByModelVersionId: groupLoader(db, StageChange,
-      'SELECT model_version_id AS __key, * FROM stage_change WHERE model_version_id = ANY($1::uuid[]) ORDER BY at, id'),
+      `SELECT model_version_id AS __key, id, project_id, model_version_id, from_stage, to_stage, reason, actor, sequence,
+         to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at
+       FROM stage_change WHERE model_version_id = ANY($1::uuid[]) ORDER BY sequence`),
     runsByModelVersionId: groupLoader(db, PipelineRun,
       'SELECT model_version_id AS __key, * FROM pipeline_run WHERE model_version_id = ANY($1::uuid[]) ORDER BY created_at, id'),
     pipelinesByModelId: groupLoader(db, Pipeline,

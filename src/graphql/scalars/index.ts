@@ -1,5 +1,5 @@
-import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
+import { JSONResolver } from 'graphql-scalars';
 
 export { StringPredicateScalar } from './string-predicate';
-export const DateTimeScalar = DateTimeResolver;
+export { DateTimeScalar } from './date-time';
 export const JSONScalar = JSONResolver;
