@@ -113,6 +113,7 @@ function connection<F>(kind: KindName, source: ListSource<F>, parentColumn?: str
     const cursor = () => cursorSql(page.field, `${c}.${sort}`, `${c}.id`);
     const connectionType = getNamedType(f.def.type).name;
     const edgeType = connectionType.replace(/Connection$/, 'Edge');
+    let countsRows = false;
     const json = objectOf(g, connectionType, f.nodes, (name, nodes) => {
       switch (name) {
         case 'totalCount':
@@ -126,7 +127,7 @@ function connection<F>(kind: KindName, source: ListSource<F>, parentColumn?: str
         case 'pageInfo':
           return objectOf(g, 'PageInfo', nodes, (n) => {
             switch (n) {
-              case 'hasNextPage': return `(count(*) > ${first})`;
+              case 'hasNextPage': countsRows = true; return `(count(*) > ${first})`;
               case 'hasPreviousPage': return page.after ? 'true' : 'false';
               case 'startCursor': return `min(${cursor()}) FILTER (WHERE ${c}.__i = 1 AND ${c}.__i <= ${first})`;
               default: return `(array_agg(${cursor()} ORDER BY ${c}.__i DESC) ${inPage})[1]`;
@@ -136,7 +137,7 @@ function connection<F>(kind: KindName, source: ListSource<F>, parentColumn?: str
           throw new Fallback(`${connectionType}.${name} does not compile`, true);
       }
     });
-    if (!json.includes(`${c}.`)) return `(SELECT ${json})`;
+    if (!json.includes(`${c}.`) && !countsRows) return `(SELECT ${json})`;
     const used = columnsOf(json, c, ['id']);
     const order = `t.${sort} ${dir}, t.id ${dir}`;
     return `(SELECT ${json} FROM (SELECT ${used.map((u) => `t.${u}`).join(', ')}, row_number() OVER (ORDER BY ${order}) AS __i
@@ -480,11 +481,13 @@ export const FIELDS: Record<string, Fields> = {
         switch (n) {
           case 'from': return `${x}.from_stage`;
           case 'to': return `${x}.to_stage`;
-          case 'at': return dateTimeSql(`${x}.at`);
+          // Stage changes keep microseconds, as stageHistoryByModelVersionId reads them.
+          case 'at': return `to_char(${x}.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+          case 'sequence': return `${x}.sequence::text`;
           default: return `${x}.${n}`;
         }
       });
-      return `(SELECT COALESCE(json_agg(${json} ORDER BY ${x}.at, ${x}.id), '[]'::json) FROM stage_change ${x} WHERE ${x}.model_version_id = ${row}.id)`;
+      return `(SELECT COALESCE(json_agg(${json} ORDER BY ${x}.sequence), '[]'::json) FROM stage_change ${x} WHERE ${x}.model_version_id = ${row}.id)`;
     },
   },
   Tag: {
