@@ -102,6 +102,22 @@ const OPS: Op[] = [
   { name: 'updateArtifact', make: () => ({ q: `mutation($id: ID!) { updateArtifact(input: { id: $id, name: "data" }) { name } }`, v: { id: ids.artifact } }), pick: (d) => d.updateArtifact, expect: WRITE },
   { name: 'updateModel', make: () => ({ q: `mutation($id: ID!) { updateModel(input: { id: $id, description: "d" }) { name } }`, v: { id: ids.model } }), pick: (d) => d.updateModel, expect: WRITE },
   { name: 'updateModelVersion', make: () => ({ q: `mutation($id: ID!) { updateModelVersion(input: { id: $id, description: "d" }) { number } }`, v: { id: ids.modelVersion } }), pick: (d) => d.updateModelVersion, expect: WRITE },
+  {
+    name: 'delete',
+    make: async () => ({ q: `mutation($id: ID!) { delete(input: { id: $id }) { deleted } }`, v: { id: (await asAdmin(`mutation($n: String!) { createModel(input: { project: "alpha", name: $n }) { id } }`, { n: `del-${n()}` })).createModel.id } }),
+    pick: (d) => d.delete.deleted,
+    expect: WRITE,
+  },
+  {
+    name: 'restore',
+    make: async () => {
+      const id = (await asAdmin(`mutation($n: String!) { createModel(input: { project: "alpha", name: $n }) { id } }`, { n: `res-${n()}` })).createModel.id;
+      await asAdmin(`mutation($id: ID!) { delete(input: { id: $id }) { deleted } }`, { id });
+      return { q: `mutation($id: ID!) { restore(id: $id) { id } }`, v: { id } };
+    },
+    pick: (d) => d.restore,
+    expect: WRITE,
+  },
   { name: 'logMetadata', make: () => ({ q: `mutation($r: ID!) { logMetadata(resource: $r, metadata: { a: 1 }) { id } }`, v: { r: ids.run } }), pick: (d) => d.logMetadata, expect: WRITE },
 ];
 

@@ -116,14 +116,33 @@ async function seedBeta() {
   }
 }
 
+/**
+ * Deleted entities on both paths: lists, counts and lookups by name leave them out; node(id),
+ * foreign keys, links and lineage keep them. A pipeline with its runs, a lone run, an artifact
+ * version, a PRODUCTION model version (forced) and a restored model.
+ */
+async function seedDeletions() {
+  const del = (id: string, force = false) => admin(`mutation($id: ID!, $f: Boolean) { delete(input: { id: $id, force: $f, reason: "differential" }) { deleted } }`, { id, f: force });
+  const d = await admin(`{ pipeline(project: "beta", name: "beta-pipe-3") { id } run: pipelineRun(project: "beta", name: "beta-run-0-1") { id }
+    project(name: "beta") { artifactVersions(first: 2, orderBy: { field: CREATED_AT, direction: ASC }) { nodes { id } } }
+    production: modelVersion(project: "beta", model: "beta-model-0", version: "production") { id }
+    model(project: "beta", name: "beta-model-1") { id } }`);
+  await del(d.pipeline.id);
+  await del(d.run.id);
+  for (const v of d.project.artifactVersions.nodes.slice(1)) await del(v.id);
+  if (d.production) await del(d.production.id, true);
+  await del(d.model.id, true);
+  await admin(`mutation($id: ID!) { restore(id: $id) { id } }`, { id: d.model.id });
+}
+
 async function collectPools(): Promise<Pools> {
   const data = await admin(`{
     projects(first: 100) { nodes { id name
-      pipelines(first: 100) { edges { cursor } nodes { id name createdAt runs(first: 100) { edges { cursor } nodes { id name steps { id } } } } }
-      artifacts(first: 100) { nodes { id name } }
-      artifactVersions(first: 100) { edges { cursor } nodes { id version producedBy { outputs { name } } } }
-      models(first: 100) { nodes { id name } }
-      modelVersions(first: 100) { nodes { id artifacts { name } } }
+      pipelines(first: 100, filter: { deleted: INCLUDE }) { edges { cursor } nodes { id name createdAt runs(first: 100, filter: { deleted: INCLUDE }) { edges { cursor } nodes { id name steps { id } } } } }
+      artifacts(first: 100, filter: { deleted: INCLUDE }) { nodes { id name } }
+      artifactVersions(first: 100, filter: { deleted: INCLUDE }) { edges { cursor } nodes { id version producedBy { outputs { name } } } }
+      models(first: 100, filter: { deleted: INCLUDE }) { nodes { id name } }
+      modelVersions(first: 100, filter: { deleted: INCLUDE }) { nodes { id artifacts { name } } }
       tags(first: 100) { edges { cursor } nodes { id name } } } }
     stacks(first: 100) { nodes { id name components { id flavor } } } }`);
   const ids: Pools['ids'] = {};
@@ -159,6 +178,7 @@ before(async () => {
   app = await startTestApp({ AUTH: 'required', ADMIN_API_KEY: ADMIN_KEY, EXECUTION_PATH_HEADER: 'true', MAX_QUERY_COST: '10000000000' });
   await seedExample(app.url, ADMIN_KEY);
   await seedBeta();
+  await seedDeletions();
   scopedKey = (await admin(`mutation { createApiKey(input: { name: "beta-reader", role: VIEWER, projects: ["beta"] }) { secret } }`)).createApiKey.secret;
   pools = await collectPools();
   schema = buildSchema(fs.readFileSync(path.join(ROOT, 'schema.graphql'), 'utf8'));

@@ -7,7 +7,7 @@ import {
 } from 'graphql';
 import { Sql } from '../db/sql';
 import type { Principal } from '../domain/auth/principal';
-import { KindName, visibleConditions } from '../domain/kinds';
+import { DeletedMode, KindName, visibleConditions } from '../domain/kinds';
 import { FIELDS } from './fields';
 
 /** Thrown while planning: this operation (or this request's arguments) goes to the resolvers. */
@@ -48,9 +48,13 @@ export class Gen {
     return `${prefix}${++this.aliases}`;
   }
 
-  /** The conditions under which a row of `kind` exists for this caller (kinds.ts decides). */
-  visible(kind: KindName, alias: string): string[] {
-    return visibleConditions(kind, alias, this.scope);
+  /**
+   * The conditions under which a row of `kind` exists for this caller (kinds.ts decides).
+   * `deleted` as the mirrored loader reads: EXCLUDE for lists and lookups by name, INCLUDE for
+   * rows reached by id (node(id), foreign keys, links, lineage).
+   */
+  visible(kind: KindName, alias: string, deleted: DeletedMode): string[] {
+    return visibleConditions(kind, alias, this.scope, deleted);
   }
 
   args(f: FieldRef): Record<string, any> {

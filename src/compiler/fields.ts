@@ -4,7 +4,7 @@
 import { FieldNode, getNamedType, GraphQLObjectType } from 'graphql';
 import { filterConditions, ListSource, orderParts } from '../db/lists';
 import { ARTIFACT_VERSIONS, ARTIFACTS } from '../domain/artifacts/artifacts.loaders';
-import { KindName, KINDS } from '../domain/kinds';
+import { DeletedMode, KindName, KINDS } from '../domain/kinds';
 import { MODEL_VERSIONS, MODELS } from '../domain/models/models.loaders';
 import { PIPELINES } from '../domain/pipelines/pipelines.loaders';
 import { PROJECTS } from '../domain/projects/projects.service';
@@ -25,32 +25,33 @@ const col = (column: string): FieldCompiler => (_g, row) => `${row}.${column}`;
 const time = (column: string): FieldCompiler => (_g, row) => dateTimeSql(`${row}.${column}`);
 const node = (kind: KindName): Fields => ({
   id: (_g, row) => globalIdSql(kind, `${row}.id`), createdAt: time('created_at'), updatedAt: time('updated_at'),
+  ...(KINDS[kind].deletable ? { deletedAt: time('deleted_at') } : {}),
 });
 const where = (conds: string[]) => (conds.length ? ` WHERE ${conds.join(' AND ')}` : '');
 
 /** A row of `kind` (or null): `tail` may order and limit when several match. */
-function one(kind: KindName, on: Where, tail?: (c: string) => string): FieldCompiler {
+function one(kind: KindName, deleted: DeletedMode, on: Where, tail?: (c: string) => string): FieldCompiler {
   return (g, row, f) => {
     const c = g.alias();
-    const conds = [...on(c, row, g, f), ...g.visible(kind, c)];
+    const conds = [...on(c, row, g, f), ...g.visible(kind, c, deleted)];
     return `(SELECT ${g.object(kind, c, f.nodes)} FROM ${KINDS[kind].table} ${c}${where(conds)}${tail ? ` ${tail(c)}` : ''})`;
   };
 }
 
 /** The row a foreign key of the parent points at, by its full primary key when the kind has a project. */
 function parent(kind: KindName, column: string): FieldCompiler {
-  return one(kind, (c, row) => (KINDS[kind].project === 'project_id'
+  return one(kind, 'INCLUDE', (c, row) => (KINDS[kind].project === 'project_id'
     ? [`${c}.project_id = ${row}.project_id`, `${c}.id = ${row}.${column}`] : [`${c}.id = ${row}.${column}`]));
 }
 
-const newest = (kind: KindName, column: string) => one(kind, (c, row) => [`${c}.${column} = ${row}.id`],
+const newest = (kind: KindName, column: string) => one(kind, 'EXCLUDE', (c, row) => [`${c}.${column} = ${row}.id`],
   (c) => `ORDER BY ${c}.created_at DESC, ${c}.id DESC LIMIT 1`);
 
 /** A plain list of rows of `kind`; `from` replaces the table when the rows come through a join. */
-function list(kind: KindName, on: Where, order: (c: string) => string, from?: (c: string) => string): FieldCompiler {
+function list(kind: KindName, deleted: DeletedMode, on: Where, order: (c: string) => string, from?: (c: string) => string): FieldCompiler {
   return (g, row, f) => {
     const c = g.alias();
-    const conds = [...on(c, row, g, f), ...g.visible(kind, c)];
+    const conds = [...on(c, row, g, f), ...g.visible(kind, c, deleted)];
     return `(SELECT COALESCE(json_agg(${g.object(kind, c, f.nodes)} ORDER BY ${order(c)}), '[]'::json) FROM ${from ? from(c) : `${KINDS[kind].table} ${c}`}${where(conds)})`;
   };
 }
@@ -67,7 +68,7 @@ function columnsOf(sql: string, alias: string, always: string[] = []): string[] 
 const tags: FieldCompiler = (g, row, f) => {
   const c = g.alias();
   const json = g.object('Tag', c, f.nodes);
-  const conds = [`${c}x.project_id = ${c}a.project_id`, `${c}x.id = ${c}a.tag_id`, ...g.visible('Tag', `${c}x`)];
+  const conds = [`${c}x.project_id = ${c}a.project_id`, `${c}x.id = ${c}a.tag_id`, ...g.visible('Tag', `${c}x`, 'INCLUDE')];
   return `(SELECT COALESCE(json_agg(${json} ORDER BY ${c}.name), '[]'::json) FROM tag_assignment ${c}a
     CROSS JOIN LATERAL (SELECT ${columnsOf(json, c, ['name']).map((col) => `${c}x.${col}`).join(', ')} FROM tag ${c}x WHERE ${conds.join(' AND ')} OFFSET 0) ${c}
     WHERE ${c}a.resource_id = ${row}.id)`;
@@ -100,7 +101,7 @@ function connection<F>(kind: KindName, source: ListSource<F>, parentColumn?: str
     const sort = column.slice('t.'.length);
     const conds = [
       ...(parentColumn ? [`t.${parentColumn} = ${row}.id`] : []),
-      ...g.visible(kind, 't'),
+      ...g.visible(kind, 't', args.filter?.deleted ?? 'EXCLUDE'),
       ...filterConditions(g.sql, source as ListSource<any>, args.filter),
     ];
     const countWhere = where(conds);
@@ -147,7 +148,7 @@ function connection<F>(kind: KindName, source: ListSource<F>, parentColumn?: str
 
 /** Lookups by name inside a project (pipeline, run, artifact, model): the project by name, then the row. */
 function byProjectAndName(kind: KindName): FieldCompiler {
-  return one(kind, (c, _row, g, f) => {
+  return one(kind, 'EXCLUDE', (c, _row, g, f) => {
     const args = g.args(f);
     return [`${c}.project_id = (SELECT p.id FROM project p WHERE p.name = ${g.sql.p(args.project)})`, `${c}.name = ${g.sql.p(args.name)}`];
   });
@@ -158,21 +159,21 @@ const STAGES = new Set(['none', 'staging', 'production', 'archived']);
 
 const Query: Fields = {
   projects: connection('Project', PROJECTS),
-  project: one('Project', (c, _row, g, f) => [`${c}.name = ${g.sql.p(g.args(f).name)}`]),
+  project: one('Project', 'INCLUDE', (c, _row, g, f) => [`${c}.name = ${g.sql.p(g.args(f).name)}`]),
   pipeline: byProjectAndName('Pipeline'),
   pipelineRun: byProjectAndName('PipelineRun'),
   artifact: byProjectAndName('Artifact'),
   model: byProjectAndName('Model'),
   tag: byProjectAndName('Tag'),
-  stack: one('Stack', (c, _row, g, f) => [`${c}.name = ${g.sql.p(g.args(f).name)}`]),
+  stack: one('Stack', 'INCLUDE', (c, _row, g, f) => [`${c}.name = ${g.sql.p(g.args(f).name)}`]),
   stacks: connection('Stack', STACKS),
   // artifacts.service findVersion: "latest" is the newest by creation, anything else a version string.
   artifactVersion: (g, _row, f) => {
     const args = g.args(f);
     const c = g.alias();
     const artifact = `(SELECT a.project_id, a.id FROM artifact a WHERE a.project_id = (SELECT p.id FROM project p WHERE p.name = ${g.sql.p(args.project)})
-      AND a.name = ${g.sql.p(args.artifact)}${g.visible('Artifact', 'a').map((v) => ` AND ${v}`).join('')})`;
-    const conds = [`(${c}.project_id, ${c}.artifact_id) = ${artifact}`, ...g.visible('ArtifactVersion', c)];
+      AND a.name = ${g.sql.p(args.artifact)}${g.visible('Artifact', 'a', 'EXCLUDE').map((v) => ` AND ${v}`).join('')})`;
+    const conds = [`(${c}.project_id, ${c}.artifact_id) = ${artifact}`, ...g.visible('ArtifactVersion', c, 'EXCLUDE')];
     const tail = args.version === 'latest' ? `ORDER BY ${c}.created_at DESC, ${c}.id DESC LIMIT 1` : '';
     if (args.version !== 'latest') conds.push(`${c}.version = ${g.sql.p(args.version)}`);
     return `(SELECT ${g.object('ArtifactVersion', c, f.nodes)} FROM artifact_version ${c}${where(conds)} ${tail})`;
@@ -182,8 +183,8 @@ const Query: Fields = {
     const args = g.args(f);
     const c = g.alias();
     const model = `(SELECT m.project_id, m.id FROM model m WHERE m.project_id = (SELECT p.id FROM project p WHERE p.name = ${g.sql.p(args.project)})
-      AND m.name = ${g.sql.p(args.model)}${g.visible('Model', 'm').map((v) => ` AND ${v}`).join('')})`;
-    const conds = [`(${c}.project_id, ${c}.model_id) = ${model}`, ...g.visible('ModelVersion', c)];
+      AND m.name = ${g.sql.p(args.model)}${g.visible('Model', 'm', 'EXCLUDE').map((v) => ` AND ${v}`).join('')})`;
+    const conds = [`(${c}.project_id, ${c}.model_id) = ${model}`, ...g.visible('ModelVersion', c, 'EXCLUDE')];
     const ref: string = args.version;
     const lower = ref.toLowerCase();
     let tail = '';
@@ -230,7 +231,7 @@ function lineage(g: Gen, _row: string, f: FieldRef): string {
   const cte = (name: string) => `${l}_${name}`;
   const idParam = `${g.sql.p(id)}::uuid`;
   const depthParam = `${g.sql.p(depth)}::int`;
-  const vis = g.visible(type, 't').map((v) => ` AND ${v}`).join('');
+  const vis = g.visible(type, 't', 'INCLUDE').map((v) => ` AND ${v}`).join('');
   const rootsSql = {
     ArtifactVersion: `SELECT 'A'::text AS kind, ${idParam} AS id, 1::bigint AS ord`,
     StepRun: `SELECT 'S'::text AS kind, ${idParam} AS id, 1::bigint AS ord`,
@@ -303,7 +304,7 @@ function nodeById(g: Gen, nodes: FieldNode[], globalId: string, field: string): 
   // Api keys are seen by admins only, and a scoped admin only some: that rule lives in auth.service.
   if (type === 'ApiKey') throw new Fallback('node(id) of an api key', false);
   const c = g.alias();
-  const conds = [`${c}.id = ${g.sql.p(id)}::uuid`, ...g.visible(type, c)];
+  const conds = [`${c}.id = ${g.sql.p(id)}::uuid`, ...g.visible(type, c, 'INCLUDE')];
   return `(SELECT ${g.object(type, c, nodes)} FROM ${KINDS[type].table} ${c}${where(conds)})`;
 }
 
@@ -329,7 +330,7 @@ function dag(g: Gen, row: string, f: FieldRef): string {
           SELECT 0 AS k1, ${st}.__n AS k2, ${g.object('StepRun', st, nodes)} AS j FROM ${steps} ${st}
           UNION ALL
           SELECT 1, fa.first, ${g.object('ArtifactVersion', av, nodes)} FROM (SELECT o.av, min(o.__o) AS first FROM ${order} o GROUP BY o.av) fa
-            JOIN artifact_version ${av} ON ${av}.id = fa.av${g.visible('ArtifactVersion', av).map((v) => ` AND ${v}`).join('')}) n)`;
+            JOIN artifact_version ${av} ON ${av}.id = fa.av${g.visible('ArtifactVersion', av, 'INCLUDE').map((v) => ` AND ${v}`).join('')}) n)`;
       default: {
         const edge = objectOf(g, 'LineageEdge', nodes, (n) => {
           switch (n) {
@@ -344,7 +345,7 @@ function dag(g: Gen, row: string, f: FieldRef): string {
     }
   });
   return `(WITH ${steps} AS (SELECT s.*, row_number() OVER (ORDER BY s.created_at, s.id) AS __n FROM step_run s
-      WHERE s.run_id = ${row}.id${g.visible('StepRun', 's').map((v) => ` AND ${v}`).join('')}),
+      WHERE s.run_id = ${row}.id${g.visible('StepRun', 's', 'INCLUDE').map((v) => ` AND ${v}`).join('')}),
     ${links} AS (
       SELECT st.__n, 0 AS part, x.name AS nm, x.artifact_version_id AS av, st.id AS step FROM ${steps} st JOIN step_input x ON x.step_run_id = st.id
       UNION ALL
@@ -391,10 +392,10 @@ export const FIELDS: Record<string, Fields> = {
     pipeline: parent('Pipeline', 'pipeline_id'),
     project: parent('Project', 'project_id'),
     tags,
-    steps: list('StepRun', (c, row) => [`${c}.run_id = ${row}.id`], (c) => `${c}.created_at, ${c}.id`),
+    steps: list('StepRun', 'INCLUDE', (c, row) => [`${c}.run_id = ${row}.id`], (c) => `${c}.created_at, ${c}.id`),
     stack: parent('Stack', 'stack_id'),
     modelVersion: parent('ModelVersion', 'model_version_id'),
-    producedArtifactVersions: list('ArtifactVersion', (c, row) => [`${c}.producer_run_id = ${row}.id`], (c) => `${c}.created_at, ${c}.id`),
+    producedArtifactVersions: list('ArtifactVersion', 'INCLUDE', (c, row) => [`${c}.producer_run_id = ${row}.id`], (c) => `${c}.created_at, ${c}.id`),
     dag,
   },
   StepRun: {
@@ -413,7 +414,7 @@ export const FIELDS: Record<string, Fields> = {
     outputs: (g, row, f) => {
       const c = g.alias();
       const json = stepArtifacts(g, f, `COALESCE(${c}.output_name, '')`, (nodes) => g.object('ArtifactVersion', c, nodes));
-      const conds = [`${c}.producer_step_id = ${row}.id`, ...g.visible('ArtifactVersion', c)];
+      const conds = [`${c}.producer_step_id = ${row}.id`, ...g.visible('ArtifactVersion', c, 'INCLUDE')];
       return `(SELECT COALESCE(json_agg(${json} ORDER BY ${c}.output_name), '[]'::json) FROM artifact_version ${c}${where(conds)})`;
     },
   },
@@ -436,9 +437,9 @@ export const FIELDS: Record<string, Fields> = {
     tags,
     producedBy: parent('StepRun', 'producer_step_id'),
     // A step that read the version under two input names appears twice, as in the loader.
-    consumedBy: list('StepRun', (c, row) => [`${c}i.artifact_version_id = ${row}.id`], (c) => `${c}.created_at, ${c}.id`,
+    consumedBy: list('StepRun', 'INCLUDE', (c, row) => [`${c}i.artifact_version_id = ${row}.id`], (c) => `${c}.created_at, ${c}.id`,
       (c) => `step_input ${c}i JOIN step_run ${c} ON ${c}.project_id = ${c}i.project_id AND ${c}.id = ${c}i.step_run_id`),
-    modelVersions: list('ModelVersion',
+    modelVersions: list('ModelVersion', 'INCLUDE',
       (c, row) => [`${c}.id IN (SELECT l.model_version_id FROM model_artifact_link l WHERE l.artifact_version_id = ${row}.id)`], (c) => `${c}.id`),
   },
   Model: {
@@ -450,10 +451,11 @@ export const FIELDS: Record<string, Fields> = {
     tags,
     versions: connection('ModelVersion', MODEL_VERSIONS, 'model_id'),
     latestVersion: newest('ModelVersion', 'model_id'),
-    versionInStage: one('ModelVersion', (c, row, g, f) => [`${c}.model_id = ${row}.id`, `${c}.stage = ${g.sql.p(g.args(f).stage)}`],
+    versionInStage: one('ModelVersion', 'EXCLUDE', (c, row, g, f) => [`${c}.model_id = ${row}.id`, `${c}.stage = ${g.sql.p(g.args(f).stage)}`],
       (c) => `ORDER BY ${c}.number DESC LIMIT 1`),
-    pipelines: list('Pipeline', (c, row) => [`(${c}.project_id, ${c}.id) IN (SELECT r.project_id, r.pipeline_id FROM model_version v
-      JOIN pipeline_run r ON r.project_id = v.project_id AND r.model_version_id = v.id WHERE v.model_id = ${row}.id)`], (c) => `${c}.name, ${c}.id`),
+    pipelines: list('Pipeline', 'EXCLUDE', (c, row) => [`(${c}.project_id, ${c}.id) IN (SELECT r.project_id, r.pipeline_id FROM model_version v
+      JOIN pipeline_run r ON r.project_id = v.project_id AND r.model_version_id = v.id
+      WHERE v.model_id = ${row}.id AND v.deleted_at IS NULL AND r.deleted_at IS NULL)`], (c) => `${c}.name, ${c}.id`),
   },
   ModelVersion: {
     ...node('ModelVersion'),
@@ -472,9 +474,9 @@ export const FIELDS: Record<string, Fields> = {
       const conds = [`${x}.model_version_id = ${row}.id`, ...(kind ? [`${x}.kind = ${g.sql.p(kind)}`] : [])];
       return `(SELECT COALESCE(json_agg(${json} ORDER BY ${x}.name), '[]'::json) FROM model_artifact_link ${x}${where(conds)})`;
     },
-    artifact: one('ArtifactVersion', (c, row, g, f) => [`(${c}.project_id, ${c}.id) = (SELECT l.project_id, l.artifact_version_id
+    artifact: one('ArtifactVersion', 'INCLUDE', (c, row, g, f) => [`(${c}.project_id, ${c}.id) = (SELECT l.project_id, l.artifact_version_id
       FROM model_artifact_link l WHERE l.model_version_id = ${row}.id AND l.name = ${g.sql.p(g.args(f).name)})`]),
-    runs: list('PipelineRun', (c, row) => [`${c}.model_version_id = ${row}.id`], (c) => `${c}.created_at, ${c}.id`),
+    runs: list('PipelineRun', 'EXCLUDE', (c, row) => [`${c}.model_version_id = ${row}.id`], (c) => `${c}.created_at, ${c}.id`),
     stageHistory: (g, row, f) => {
       const x = g.alias('x');
       const json = objectOf(g, 'StageChange', f.nodes, (n) => {
@@ -496,13 +498,13 @@ export const FIELDS: Record<string, Fields> = {
     color: col('color'),
     exclusive: col('exclusive'),
     project: parent('Project', 'project_id'),
-    usageCount: (_g, row) => `(SELECT count(*)::int FROM tag_assignment u WHERE u.tag_id = ${row}.id)`,
+    usageCount: (_g, row) => `(SELECT count(*)::int FROM tag_assignment u WHERE u.tag_id = ${row}.id AND NOT u.resource_deleted)`,
   },
   Stack: {
     ...node('Stack'),
     name: col('name'),
     description: col('description'),
-    components: list('StackComponent', (c, row) => [`${c}.id IN (SELECT l.component_id FROM stack_component_link l WHERE l.stack_id = ${row}.id)`],
+    components: list('StackComponent', 'INCLUDE', (c, row) => [`${c}.id IN (SELECT l.component_id FROM stack_component_link l WHERE l.stack_id = ${row}.id)`],
       (c) => `${c}.type, ${c}.name`),
     runs: connection('PipelineRun', RUNS, 'stack_id'),
   },
@@ -512,6 +514,6 @@ export const FIELDS: Record<string, Fields> = {
     type: col('type'),
     flavor: col('flavor'),
     config: col('config'),
-    stacks: list('Stack', (c, row) => [`${c}.id IN (SELECT l.stack_id FROM stack_component_link l WHERE l.component_id = ${row}.id)`], (c) => `${c}.name`),
+    stacks: list('Stack', 'INCLUDE', (c, row) => [`${c}.id IN (SELECT l.stack_id FROM stack_component_link l WHERE l.component_id = ${row}.id)`], (c) => `${c}.name`),
   },
 };

@@ -7,12 +7,15 @@ import type { Predicate } from '../graphql/scalars/string-predicate';
 import type { ResourceType } from '../domain/tags/taggable';
 import { hydrate } from './data-source';
 import { predicateSql, Sql } from './sql';
+import { deletedConditions, DeletedMode, KindName } from '../domain/kinds';
 
 export interface ListSource<F> {
   entity: EntityTarget<ObjectLiteral>;
   table: string;
   /** The column that `filter.name` and NAME order use: `name`, or `version` for artifact versions. */
   nameColumn?: string;
+  /** Set for deletable kinds: lists show live rows unless `filter.deleted` says otherwise. */
+  kind?: KindName;
   /** Set for taggable kinds: enables `tags` and `withoutTags`. */
   resourceType?: ResourceType;
   /** Area-specific filter fields (status, stage, parent names, …) as conditions on alias t. */
@@ -27,6 +30,7 @@ export interface CommonFilter {
   createdBefore?: Date;
   updatedAfter?: Date;
   updatedBefore?: Date;
+  deleted?: DeletedMode;
 }
 
 export interface ListQuery<F> {
@@ -58,6 +62,16 @@ export function filterConditions<F extends CommonFilter>(sql: Sql, source: ListS
   return conds;
 }
 
+/** Everything a list's rows must satisfy: scope and access, deletion state, the client's filter. */
+function listConditions<F>(sql: Sql, source: ListSource<F>, query: ListQuery<F>): string[] {
+  const filter = query.filter as CommonFilter | null | undefined;
+  return [
+    ...(query.scope?.(sql) ?? []),
+    ...(source.kind ? deletedConditions(source.kind, 't', filter?.deleted ?? 'EXCLUDE') : []),
+    ...filterConditions(sql, source as ListSource<CommonFilter>, filter),
+  ];
+}
+
 export function orderParts(source: ListSource<unknown>, page: PageRequest) {
   const column = page.field === ListOrderField.NAME ? `t.${source.nameColumn ?? 'name'}` : page.field === ListOrderField.UPDATED_AT ? 't.updated_at' : 't.created_at';
   const cast = page.field === ListOrderField.NAME ? 'text' : 'timestamptz';
@@ -67,7 +81,7 @@ export function orderParts(source: ListSource<unknown>, page: PageRequest) {
 
 function innerSelect<F>(sql: Sql, source: ListSource<F>, query: ListQuery<F>, extraConds: string[]): string {
   const { column, cast, dir, cmp } = orderParts(source as ListSource<unknown>, query.page);
-  const conds = [...extraConds, ...(query.scope?.(sql) ?? []), ...filterConditions(sql, source as ListSource<CommonFilter>, query.filter as CommonFilter)];
+  const conds = [...extraConds, ...listConditions(sql, source, query)];
   if (query.page.after) {
     conds.push(`(${column}, t.id) ${cmp} (${sql.p(query.page.after.sort)}::${cast}, ${sql.p(query.page.after.id)}::uuid)`);
   }
@@ -77,7 +91,7 @@ function innerSelect<F>(sql: Sql, source: ListSource<F>, query: ListQuery<F>, ex
 }
 
 function countSelect<F>(sql: Sql, source: ListSource<F>, query: ListQuery<F>, extraConds: string[]): string {
-  const conds = [...extraConds, ...(query.scope?.(sql) ?? []), ...filterConditions(sql, source as ListSource<CommonFilter>, query.filter as CommonFilter)];
+  const conds = [...extraConds, ...listConditions(sql, source, query)];
   return `FROM ${source.table} t ${conds.length ? `WHERE ${conds.join(' AND ')}` : ''}`;
 }
 

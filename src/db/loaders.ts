@@ -32,14 +32,14 @@ export function groupLoader<T extends ObjectLiteral>(db: DataSource, entity: Ent
 }
 
 /**
- * The newest row (by created_at, then id) of `table` per parent: one statement for every parent,
+ * The newest live row (by created_at, then id) of `table`, a deletable kind, per parent: one statement for every parent,
  * each served by an index scan on (parent, created_at, id) that stops at its first row.
  */
 export function newestLoader<T extends ObjectLiteral>(db: DataSource, entity: EntityTarget<T>, table: string, parentColumn: string) {
   return new DataLoader<string, T | null>(async (keys) => {
     const rows: Record<string, unknown>[] = await db.query(
       `SELECT k.id AS __key, t.* FROM unnest($1::uuid[]) AS k(id) CROSS JOIN LATERAL (
-         SELECT * FROM ${table} WHERE ${parentColumn} = k.id ORDER BY created_at DESC, id DESC LIMIT 1) t`, [keys]);
+         SELECT * FROM ${table} WHERE ${parentColumn} = k.id AND deleted_at IS NULL ORDER BY created_at DESC, id DESC LIMIT 1) t`, [keys]);
     const byKey = new Map(rows.map((r) => [r.__key as string, hydrate(db, entity, r)]));
     return keys.map((k) => byKey.get(k) ?? null);
   });

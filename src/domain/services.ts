@@ -2,6 +2,7 @@
 import { DataSource } from 'typeorm';
 import { ArtifactsService } from './artifacts/artifacts.service';
 import { AuthService } from './auth/auth.service';
+import { LifecycleService } from './lifecycle/lifecycle.service';
 import { LineageService } from './lineage/lineage.service';
 import { ModelsService } from './models/models.service';
 import { NodesService } from './nodes/nodes.service';
@@ -26,6 +27,7 @@ export function createServices(db: DataSource, options: { authRequired: boolean 
     models,
     runs: new RunsService(db, projects, pipelines, artifacts, models, tags),
     lineage: new LineageService(db),
+    lifecycle: new LifecycleService(db),
     stacks: new StacksService(db),
     auth: new AuthService(db, options.authRequired),
     nodes: new NodesService(db, tags),

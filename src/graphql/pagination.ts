@@ -18,6 +18,21 @@ export enum ListOrderField {
 }
 registerEnumType(ListOrderField, { name: 'ListOrderField' });
 
+export enum DeletedFilter {
+  EXCLUDE = 'EXCLUDE',
+  INCLUDE = 'INCLUDE',
+  ONLY = 'ONLY',
+}
+registerEnumType(DeletedFilter, {
+  name: 'DeletedFilter',
+  description: 'Which entities a list shows, by deletion state.',
+  valuesConfig: {
+    EXCLUDE: { description: 'Only entities that are not deleted (the default).' },
+    INCLUDE: { description: 'Deleted ones too.' },
+    ONLY: { description: 'Only deleted ones: the trash.' },
+  },
+});
+
 @InputType()
 export class ListOrder {
   @Field(() => ListOrderField, { defaultValue: ListOrderField.CREATED_AT })
@@ -56,6 +71,9 @@ export class ListFilter extends NameFilter {
 
   @Field(() => [StringPredicateScalar], { nullable: true, description: WITHOUT_TAGS_DESCRIPTION })
   withoutTags?: Predicate[];
+
+  @Field(() => DeletedFilter, { nullable: true, defaultValue: DeletedFilter.EXCLUDE, description: 'Read from the outermost filter only.' })
+  deleted?: DeletedFilter;
 }
 
 @ObjectType()

@@ -4,6 +4,7 @@ import { GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
 import { buildSchemaSync } from 'type-graphql';
 import { ArtifactResolver, ArtifactVersionResolver } from '../domain/artifacts/artifact.resolver';
 import { AuthResolver } from '../domain/auth/auth.resolver';
+import { LifecycleResolver } from '../domain/lifecycle/lifecycle.resolver';
 import { LineageResolver } from '../domain/lineage/lineage.resolver';
 import { ModelArtifactLinkResolver, ModelVersionResolver } from '../domain/models/model-version.resolver';
 import { ModelResolver } from '../domain/models/model.resolver';
@@ -22,7 +23,7 @@ export function buildAppSchema(): GraphQLSchema {
     resolvers: [
       ProjectResolver, PipelineResolver, PipelineRunResolver, StepRunResolver, StepArtifactResolver, ArtifactResolver,
       ArtifactVersionResolver, ModelResolver, ModelVersionResolver, ModelArtifactLinkResolver, TagResolver, StackResolver,
-      StackComponentResolver, LineageResolver, AuthResolver, NodeResolver, OpenLineageResolver,
+      StackComponentResolver, LineageResolver, AuthResolver, NodeResolver, OpenLineageResolver, LifecycleResolver,
     ],
     scalarsMap: [
       { type: Date, scalar: DateTimeScalar },

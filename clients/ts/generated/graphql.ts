@@ -42,6 +42,15 @@ export type CreateProjectInput = {
   name: string;
 };
 
+/** Which entities a list shows, by deletion state. */
+export type DeletedFilter =
+  /** Only entities that are not deleted (the default). */
+  | 'EXCLUDE'
+  /** Deleted ones too. */
+  | 'INCLUDE'
+  /** Only deleted ones: the trash. */
+  | 'ONLY';
+
 export type LineageDirection =
   | 'BOTH'
   | 'DOWNSTREAM'
@@ -64,6 +73,8 @@ export type LinkArtifactInput = {
 export type ListFilter = {
   createdAfter?: string | null | undefined;
   createdBefore?: string | null | undefined;
+  /** Read from the outermost filter only. */
+  deleted?: DeletedFilter | null | undefined;
   name?: string | null | undefined;
   tags?: Array<string> | null | undefined;
   updatedAfter?: string | null | undefined;

@@ -9,11 +9,12 @@ import { Artifact } from './artifact.entity';
 import { ArtifactVersion } from './artifact-version.entity';
 import { ArtifactVersionFilter, StepArtifact } from './artifacts.types';
 
-export const ARTIFACTS: ListSource<ListFilter> = { entity: Artifact, table: 'artifact', resourceType: 'ARTIFACT' };
+export const ARTIFACTS: ListSource<ListFilter> = { entity: Artifact, table: 'artifact', kind: 'Artifact', resourceType: 'ARTIFACT' };
 
 export const ARTIFACT_VERSIONS: ListSource<ArtifactVersionFilter> = {
   entity: ArtifactVersion,
   table: 'artifact_version',
+  kind: 'ArtifactVersion',
   nameColumn: 'version',
   resourceType: 'ARTIFACT_VERSION',
   extra: (sql, f) => [

@@ -69,7 +69,7 @@ export class ArtifactsService {
     const artifactRows: Record<string, unknown>[] = await tx.query(
       `INSERT INTO artifact (project_id, name, version_counter)
        SELECT $1, n, c FROM unnest($2::text[], $3::int[]) WITH ORDINALITY AS x(n, c, i) ORDER BY i
-       ON CONFLICT (project_id, name) DO UPDATE SET version_counter = artifact.version_counter + excluded.version_counter RETURNING *`,
+       ON CONFLICT (project_id, name) WHERE deleted_at IS NULL DO UPDATE SET version_counter = artifact.version_counter + excluded.version_counter RETURNING *`,
       [projectId, names, names.map((n) => numbered.get(n))]);
     const artifacts = new Map(artifactRows.map((r) => {
       const a = hydrate(this.db, Artifact, r);
@@ -89,7 +89,7 @@ export class ArtifactsService {
       }
       const [taken] = await tx.query(
         `SELECT a.name, v.version FROM unnest($2::uuid[], $3::text[]) AS x(artifact_id, version)
-         JOIN artifact_version v ON v.project_id = $1 AND v.artifact_id = x.artifact_id AND v.version = x.version
+         JOIN artifact_version v ON v.project_id = $1 AND v.artifact_id = x.artifact_id AND v.version = x.version AND v.deleted_at IS NULL
          JOIN artifact a ON a.project_id = v.project_id AND a.id = v.artifact_id LIMIT 1`,
         [projectId, named.map((p) => p.artifact.id), named.map((p) => p.version)]);
       if (taken) throw new ConflictError(`artifact "${taken.name}" already has version "${taken.version}"`);
@@ -142,7 +142,7 @@ export class ArtifactsService {
     const artifact = await this.findArtifact(ctx, projectName, artifactName);
     if (!artifact) return null;
     if (version === 'latest') return ctx.loaders.latestVersionByArtifactId.load(artifact.id);
-    const [row] = await this.db.query('SELECT * FROM artifact_version WHERE project_id = $1 AND artifact_id = $2 AND version = $3',
+    const [row] = await this.db.query('SELECT * FROM artifact_version WHERE project_id = $1 AND artifact_id = $2 AND version = $3 AND deleted_at IS NULL',
       [artifact.projectId, artifact.id, version]);
     return row ? hydrate(this.db, ArtifactVersion, row) : null;
   }

@@ -44,6 +44,14 @@ export class ModelVersion extends Node {
   @Field(() => DateTimeScalar, { description: 'When it last changed: an edit, a tag added or removed, metadata, a stage, a deletion or restore.' })
   @Column('timestamptz')
   updatedAt: Date;
+
+  @Field(() => DateTimeScalar, { nullable: true, description: 'Set while it is deleted (soft delete); restore clears it.' })
+  @Column('timestamptz', { nullable: true })
+  deletedAt: Date | null;
+
+  /** The deletion that marked it: restore clears every row pointing at the same deletion. */
+  @Column('uuid', { nullable: true })
+  deletionId: string | null;
 }
 
 @Entity('model_artifact_link')

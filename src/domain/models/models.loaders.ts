@@ -11,11 +11,12 @@ import { Model } from './model.entity';
 import { ModelArtifactLink, ModelVersion, StageChange } from './model-version.entity';
 import { ModelVersionFilter } from './models.types';
 
-export const MODELS: ListSource<ListFilter> = { entity: Model, table: 'model', resourceType: 'MODEL' };
+export const MODELS: ListSource<ListFilter> = { entity: Model, table: 'model', kind: 'Model', resourceType: 'MODEL' };
 
 export const MODEL_VERSIONS: ListSource<ModelVersionFilter> = {
   entity: ModelVersion,
   table: 'model_version',
+  kind: 'ModelVersion',
   resourceType: 'MODEL_VERSION',
   extra: (sql, f) => [
     ...(f.model ? [`EXISTS (SELECT 1 FROM model m WHERE m.project_id = t.project_id AND m.id = t.model_id AND ${predicateSql(sql, 'm.name', f.model)})`] : []),
@@ -35,6 +36,7 @@ export function modelLoaders(db: DataSource) {
       const rows: Record<string, unknown>[] = await db.query(
         `SELECT DISTINCT ON (v.model_id, v.stage) v.* FROM model_version v
          JOIN unnest($1::uuid[], $2::text[]) AS k(model_id, stage) ON k.model_id = v.model_id AND k.stage = v.stage
+         WHERE v.deleted_at IS NULL
          ORDER BY v.model_id, v.stage, v.number DESC`,
         [pairs.map((p) => p[0]), pairs.map((p) => p[1])]);
       const byKey = new Map(rows.map((r) => [`${r.model_id}|${r.stage}`, hydrate(db, ModelVersion, r)]));
@@ -51,11 +53,12 @@ export function modelLoaders(db: DataSource) {
          to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at
        FROM stage_change WHERE model_version_id = ANY($1::uuid[]) ORDER BY sequence`),
     runsByModelVersionId: groupLoader(db, PipelineRun,
-      'SELECT model_version_id AS __key, * FROM pipeline_run WHERE model_version_id = ANY($1::uuid[]) ORDER BY created_at, id'),
+      'SELECT model_version_id AS __key, * FROM pipeline_run WHERE model_version_id = ANY($1::uuid[]) AND deleted_at IS NULL ORDER BY created_at, id'),
     pipelinesByModelId: groupLoader(db, Pipeline,
       `SELECT DISTINCT ON (v.model_id, p.name, p.id) v.model_id AS __key, p.* FROM model_version v
        JOIN pipeline_run r ON r.project_id = v.project_id AND r.model_version_id = v.id
        JOIN pipeline p ON p.project_id = r.project_id AND p.id = r.pipeline_id
-       WHERE v.model_id = ANY($1::uuid[]) ORDER BY v.model_id, p.name, p.id`),
+       WHERE v.model_id = ANY($1::uuid[]) AND v.deleted_at IS NULL AND r.deleted_at IS NULL AND p.deleted_at IS NULL
+       ORDER BY v.model_id, p.name, p.id`),
   };
 }

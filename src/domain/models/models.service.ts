@@ -48,7 +48,7 @@ export class ModelsService {
       const project = await writableProject(ctx, tx, input.project);
       const [row] = await tx.query(
         `INSERT INTO model (project_id, name, description, license) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (project_id, name) DO NOTHING RETURNING *`, [project.id, name, description, license]);
+         ON CONFLICT (project_id, name) WHERE deleted_at IS NULL DO NOTHING RETURNING *`, [project.id, name, description, license]);
       if (!row) throw new ConflictError(`model "${name}" already exists in project "${project.name}"`);
       const model = hydrate(this.db, Model, row);
       await this.tags.apply(tx, { type: 'MODEL', id: model.id, projectId: project.id, scopeId: project.id }, input.tags ?? []);
@@ -105,7 +105,7 @@ export class ModelsService {
       [project.id, model.id]);
     const name = input.name ?? String(number);
     if (input.name != null) {
-      const [taken] = await tx.query('SELECT 1 FROM model_version WHERE project_id = $1 AND model_id = $2 AND name = $3', [project.id, model.id, name]);
+      const [taken] = await tx.query('SELECT 1 FROM model_version WHERE project_id = $1 AND model_id = $2 AND name = $3 AND deleted_at IS NULL', [project.id, model.id, name]);
       if (taken) throw new ConflictError(`model "${model.name}" already has a version named "${name}"`);
     }
     const [row] = await tx.query(
@@ -129,10 +129,10 @@ export class ModelsService {
   }
 
   private async ensureModel(tx: EntityManager, projectId: string, name: string): Promise<Model> {
-    const select = () => tx.query('SELECT * FROM model WHERE project_id = $1 AND name = $2', [projectId, name]);
+    const select = () => tx.query('SELECT * FROM model WHERE project_id = $1 AND name = $2 AND deleted_at IS NULL', [projectId, name]);
     let [row] = await select();
     if (!row) {
-      [row] = await tx.query('INSERT INTO model (project_id, name) VALUES ($1, $2) ON CONFLICT (project_id, name) DO NOTHING RETURNING *', [projectId, name]);
+      [row] = await tx.query('INSERT INTO model (project_id, name) VALUES ($1, $2) ON CONFLICT (project_id, name) WHERE deleted_at IS NULL DO NOTHING RETURNING *', [projectId, name]);
       if (!row) [row] = await select();
     }
     return hydrate(this.db, Model, row);
@@ -156,14 +156,14 @@ export class ModelsService {
     const stage = STAGE_REFS.get(lower);
     let rows: Record<string, unknown>[];
     if (lower === 'latest') {
-      rows = await runner.query('SELECT * FROM model_version WHERE project_id = $1 AND model_id = $2 ORDER BY number DESC LIMIT 1', [model.projectId, model.id]);
+      rows = await runner.query('SELECT * FROM model_version WHERE project_id = $1 AND model_id = $2 AND deleted_at IS NULL ORDER BY number DESC LIMIT 1', [model.projectId, model.id]);
     } else if (stage) {
-      rows = await runner.query('SELECT * FROM model_version WHERE project_id = $1 AND model_id = $2 AND stage = $3 ORDER BY number DESC LIMIT 1',
+      rows = await runner.query('SELECT * FROM model_version WHERE project_id = $1 AND model_id = $2 AND stage = $3 AND deleted_at IS NULL ORDER BY number DESC LIMIT 1',
         [model.projectId, model.id, stage]);
     } else if (DIGITS.test(ref) && ref.length < 10) {
-      rows = await runner.query('SELECT * FROM model_version WHERE project_id = $1 AND model_id = $2 AND number = $3', [model.projectId, model.id, Number(ref)]);
+      rows = await runner.query('SELECT * FROM model_version WHERE project_id = $1 AND model_id = $2 AND number = $3 AND deleted_at IS NULL', [model.projectId, model.id, Number(ref)]);
     } else {
-      rows = await runner.query('SELECT * FROM model_version WHERE project_id = $1 AND model_id = $2 AND name = $3', [model.projectId, model.id, ref]);
+      rows = await runner.query('SELECT * FROM model_version WHERE project_id = $1 AND model_id = $2 AND name = $3 AND deleted_at IS NULL', [model.projectId, model.id, ref]);
     }
     return rows[0] ? hydrate(this.db, ModelVersion, rows[0]) : null;
   }
@@ -219,11 +219,12 @@ export class ModelsService {
       await lockChecked(tx, 'Model', found.projectId, found.modelId, 'FOR UPDATE');
       const [fresh] = await tx.query('SELECT * FROM model_version WHERE project_id = $1 AND id = $2', [found.projectId, id]);
       const version = hydrate(this.db, ModelVersion, fresh);
+      if (version.deletedAt) throw new ConflictError(`model version "${input.modelVersion}" is deleted; restore it first`);
       if (version.stage === input.stage) return { modelVersion: version, demoted: [] };
       let demoted: ModelVersion[] = [];
       if (SINGLE_HOLDER.has(input.stage)) {
         const holders: Record<string, unknown>[] = await tx.query(
-          'SELECT * FROM model_version WHERE project_id = $1 AND model_id = $2 AND stage = $3 AND id <> $4',
+          'SELECT * FROM model_version WHERE project_id = $1 AND model_id = $2 AND stage = $3 AND id <> $4 AND deleted_at IS NULL',
           [version.projectId, version.modelId, input.stage, version.id]);
         demoted = holders.map((h) => hydrate(this.db, ModelVersion, h));
         if (demoted.length && !input.force) {

@@ -143,7 +143,7 @@ export class OpenLineageService {
     for (const d of e.inputs) if (Object.keys(d.ioFacets).length) inputFacets[datasetUri(d.namespace, d.name)] = d.ioFacets;
     const params = [status, e.eventType, e.eventTime, identity, e.runFacets, e.jobFacets, inputFacets, TERMINAL];
     // The run named by this runId: the run itself, or (for a child that is a parent too) its own run.
-    const [runRows] = await tx.query(`UPDATE pipeline_run SET ${APPLY_EVENT} WHERE project_id = $1 AND name = $2 RETURNING *`,
+    const [runRows] = await tx.query(`UPDATE pipeline_run SET ${APPLY_EVENT} WHERE project_id = $1 AND name = $2 AND deleted_at IS NULL RETURNING *`,
       [project.id, e.runId, ...params]);
     if (runRows[0]?.id === run.id) run = hydrate(this.db, PipelineRun, runRows[0]);
     let step: StepRun | null = null;
@@ -211,9 +211,9 @@ export class OpenLineageService {
   private async ensureRun(tx: EntityManager, projectId: string, pipelineId: string, runUuid: string): Promise<PipelineRun> {
     const [created] = await tx.query(
       `INSERT INTO pipeline_run (project_id, pipeline_id, name, status) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (project_id, name) DO NOTHING RETURNING *`,
+       ON CONFLICT (project_id, name) WHERE deleted_at IS NULL DO NOTHING RETURNING *`,
       [projectId, pipelineId, runUuid, RunStatus.INITIALIZING]);
-    const row = created ?? (await tx.query('SELECT * FROM pipeline_run WHERE project_id = $1 AND name = $2 FOR UPDATE', [projectId, runUuid]))[0];
+    const row = created ?? (await tx.query('SELECT * FROM pipeline_run WHERE project_id = $1 AND name = $2 AND deleted_at IS NULL FOR UPDATE', [projectId, runUuid]))[0];
     return hydrate(this.db, PipelineRun, row);
   }
 
@@ -285,7 +285,7 @@ export class OpenLineageService {
       const names = pending.map((p) => naming(p.dataset));
       const made: { id: string; name: string }[] = await tx.query(
         `INSERT INTO artifact (project_id, id, name) SELECT $1, id, n FROM unnest($2::uuid[], $3::text[]) AS x(id, n)
-         ON CONFLICT (project_id, name) DO NOTHING RETURNING id, name`, [projectId, pending.map((p) => p.id), names]);
+         ON CONFLICT (project_id, name) WHERE deleted_at IS NULL DO NOTHING RETURNING id, name`, [projectId, pending.map((p) => p.id), names]);
       const madeById = new Map(made.map((m) => [m.id, m.name]));
       for (const p of pending) {
         const name = madeById.get(p.id);
@@ -358,7 +358,7 @@ export class OpenLineageService {
     if (named.length) {
       const taken: { id: string; artifact_id: string; version: string; producer_step_id: string | null }[] = await tx.query(
         `SELECT v.id, v.artifact_id, v.version, v.producer_step_id FROM unnest($2::uuid[], $3::text[]) AS x(artifact_id, version)
-         JOIN artifact_version v ON v.project_id = $1 AND v.artifact_id = x.artifact_id AND v.version = x.version`,
+         JOIN artifact_version v ON v.project_id = $1 AND v.artifact_id = x.artifact_id AND v.version = x.version AND v.deleted_at IS NULL`,
         [projectId, named.map((w) => w.ref.artifactId), named.map((w) => w.d.version)]);
       const other = taken.find((t) => t.producer_step_id !== null);
       if (other) {

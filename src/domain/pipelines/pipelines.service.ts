@@ -25,7 +25,7 @@ export class PipelinesService {
     return transaction(this.db, async (tx) => {
       const project = await writableProject(ctx, tx, input.project);
       const [row] = await tx.query(
-        'INSERT INTO pipeline (project_id, name, description) VALUES ($1, $2, $3) ON CONFLICT (project_id, name) DO NOTHING RETURNING *',
+        'INSERT INTO pipeline (project_id, name, description) VALUES ($1, $2, $3) ON CONFLICT (project_id, name) WHERE deleted_at IS NULL DO NOTHING RETURNING *',
         [project.id, name, description]);
       if (!row) throw new ConflictError(`pipeline "${name}" already exists in project "${project.name}"`);
       const pipeline = hydrate(this.db, Pipeline, row);
@@ -50,11 +50,11 @@ export class PipelinesService {
 
   /** The pipeline of that name, created on first use (startRun). */
   async ensure(tx: EntityManager, projectId: string, name: string): Promise<Pipeline> {
-    const select = () => tx.query('SELECT * FROM pipeline WHERE project_id = $1 AND name = $2', [projectId, name]);
+    const select = () => tx.query('SELECT * FROM pipeline WHERE project_id = $1 AND name = $2 AND deleted_at IS NULL', [projectId, name]);
     let [row] = await select();
     if (!row) {
       [row] = await tx.query(
-        'INSERT INTO pipeline (project_id, name) VALUES ($1, $2) ON CONFLICT (project_id, name) DO NOTHING RETURNING *', [projectId, name]);
+        'INSERT INTO pipeline (project_id, name) VALUES ($1, $2) ON CONFLICT (project_id, name) WHERE deleted_at IS NULL DO NOTHING RETURNING *', [projectId, name]);
       if (!row) [row] = await select();
     }
     return hydrate(this.db, Pipeline, row);

@@ -78,10 +78,10 @@ export class ProjectsService {
     return project;
   }
 
-  /** A row of `table` by its name within a project the caller may see, in one statement. */
+  /** A live row of `table` (a deletable kind) by its name within a project the caller may see, in one statement. */
   async findByName<T extends ObjectLiteral>(ctx: Context, entity: EntityTarget<T>, table: string, projectName: string, name: string): Promise<T | null> {
     const [row] = await this.db.query(
-      `SELECT t.* FROM ${table} t JOIN project p ON p.id = t.project_id WHERE p.name = $1 AND t.name = $2`, [projectName, name]);
+      `SELECT t.* FROM ${table} t JOIN project p ON p.id = t.project_id WHERE p.name = $1 AND t.name = $2 AND t.deleted_at IS NULL`, [projectName, name]);
     return row && canSeeProject(ctx.principal, row.project_id) ? hydrate(this.db, entity, row) : null;
   }
 

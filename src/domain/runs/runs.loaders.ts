@@ -9,6 +9,7 @@ import { StepRun } from './step-run.entity';
 export const RUNS: ListSource<RunFilter> = {
   entity: PipelineRun,
   table: 'pipeline_run',
+  kind: 'PipelineRun',
   resourceType: 'PIPELINE_RUN',
   extra: (sql, f) => [
     ...(f.status ? [`t.status = ${sql.p(f.status)}`] : []),

@@ -66,7 +66,7 @@ export class RunsService {
       const name = input.name ?? runName(pipeline.name);
       const [row] = await tx.query(
         `INSERT INTO pipeline_run (project_id, pipeline_id, name, status, config, stack_id, model_version_id, started_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, clock_timestamp()) ON CONFLICT (project_id, name) DO NOTHING RETURNING *`,
+         VALUES ($1, $2, $3, $4, $5, $6, $7, clock_timestamp()) ON CONFLICT (project_id, name) WHERE deleted_at IS NULL DO NOTHING RETURNING *`,
         [project.id, pipeline.id, name, RunStatus.RUNNING, input.config === undefined ? null : JSON.stringify(input.config),
           stackId, modelVersion?.id ?? null]);
       if (!row) throw new ConflictError(`run "${name}" already exists in project "${project.name}"`);

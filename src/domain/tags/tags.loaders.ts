@@ -15,7 +15,7 @@ export function tagLoaders(db: DataSource) {
        WHERE ta.resource_id = ANY($1::uuid[]) ORDER BY tg.name`),
     usageCountByTagId: new DataLoader<string, number>(async (ids) => {
       const rows: { tag_id: string; n: number }[] = await db.query(
-        'SELECT tag_id, count(*)::int AS n FROM tag_assignment WHERE tag_id = ANY($1::uuid[]) GROUP BY tag_id', [ids]);
+        'SELECT tag_id, count(*)::int AS n FROM tag_assignment WHERE tag_id = ANY($1::uuid[]) AND NOT resource_deleted GROUP BY tag_id', [ids]);
       const byId = new Map(rows.map((r) => [r.tag_id, r.n]));
       return ids.map((id) => byId.get(id) ?? 0);
     }),
