@@ -3,7 +3,7 @@
 // on (or learns anything from) another project's locks: it is told NOT_FOUND at once.
 import { EntityManager } from 'typeorm';
 import type { Context } from '../graphql/context';
-import { ForbiddenError, NotFoundError } from '../graphql/errors';
+import { ConflictError, ForbiddenError, NotFoundError } from '../graphql/errors';
 import { ENTITY_OF } from '../graphql/loaders';
 import { hydrate } from '../db/data-source';
 import { assertRole, canSeeProject } from './auth/principal';
@@ -43,6 +43,8 @@ export interface WriteAccess {
   lock?: LockMode;
   /** How the caller named the row (its global id, or a name), for the NOT_FOUND message. */
   ref: string;
+  /** A soft-deleted row is CONFLICT ("restore it first") unless this is set: delete and restore themselves. */
+  allowDeleted?: boolean;
 }
 
 async function load<K extends ProjectKind>(ctx: Context, tx: EntityManager, kind: K, column: 'id' | 'name', value: string, access: WriteAccess) {
@@ -55,6 +57,7 @@ async function load<K extends ProjectKind>(ctx: Context, tx: EntityManager, kind
     [row] = await tx.query(`SELECT * FROM ${table} WHERE ${project} = $1 AND id = $2 ${access.lock}`, [row[project], row.id]);
     if (!row) throw notFound();
   }
+  if (row.deleted_at && !access.allowDeleted) throw new ConflictError(`${label(kind)} "${access.ref}" is deleted; restore it first`);
   return { entity: hydrate(tx.connection, ENTITY_OF[kind], row) as unknown as ProjectEntities[K], row: row as Record<string, any> };
 }
 

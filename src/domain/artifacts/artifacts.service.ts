@@ -15,10 +15,7 @@ import { ArtifactVersion } from './artifact-version.entity';
 import { RegisterArtifactVersionInput, UpdateArtifactInput } from './artifacts.types';
 import { decodeId } from '../../graphql/ids';
 import { Role } from '../auth/role';
-import { assertNameFree, given } from '../lifecycle/edits';
-import { updateRow, WritableRow } from '../lifecycle/writable';
-
-export const ARTIFACT: WritableRow = { label: 'artifact', table: 'artifact' };
+import { assertNameFree, given, updateRow } from '../lifecycle/edits';
 
 export interface NewArtifactVersion {
   artifact: string;
@@ -125,9 +122,9 @@ export class ArtifactsService {
     const { id } = decodeId('Artifact', input.id);
     const name = given(input.name ?? undefined, (v) => validateName(v, 'name'));
     const artifact = await transaction(this.db, async (tx) => {
-      const row = (await writable(ctx, tx, 'Artifact', id, { role: Role.EDITOR, action: 'updating an artifact', lock: 'FOR UPDATE', ref: input.id })).row;
-      await assertNameFree(tx, ARTIFACT, row, name, () => `artifact "${name}" already exists in this project`);
-      return hydrate(this.db, Artifact, await updateRow(tx, ARTIFACT, row, { name }));
+      const { row } = await writable(ctx, tx, 'Artifact', id, { role: Role.EDITOR, action: 'updating an artifact', lock: 'FOR NO KEY UPDATE', ref: input.id });
+      await assertNameFree(tx, 'Artifact', row, name, () => `artifact "${name}" already exists in this project`);
+      return hydrate(this.db, Artifact, await updateRow(tx, 'Artifact', row, { name }));
     });
     ctx.loaders.artifactById.clear(id);
     return artifact;

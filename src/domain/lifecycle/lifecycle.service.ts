@@ -13,7 +13,7 @@ import { transaction } from '../../db/transaction';
 import { Role } from '../auth/role';
 import { DELETABLE_KINDS, KindName, KINDS, ownedKinds } from '../kinds';
 import { DeleteInput, DeletePayload } from './lifecycle.types';
-import { lockForWrite, LockOptions, WritableRow } from './writable';
+import { lockChecked, ProjectKind, writable } from '../access';
 
 
 /** The name each deletable kind keeps unique among live rows, and within what. */
@@ -30,12 +30,6 @@ const LABEL: Record<string, string> = {
   Pipeline: 'pipeline', PipelineRun: 'run', Artifact: 'artifact', ArtifactVersion: 'artifact version', Model: 'model', ModelVersion: 'model version',
 };
 
-/** Promotions lock the model row before a version: deletes and restores of versions do the same. */
-const LOCK_MODEL_FIRST = 'SELECT 1 FROM model WHERE project_id = $1 AND id = (SELECT model_id FROM model_version WHERE project_id = $1 AND id = $2) FOR UPDATE';
-
-function writable(kind: KindName): WritableRow {
-  return { label: LABEL[kind], table: KINDS[kind].table };
-}
 
 interface Marked { kind: KindName; ids: string[] }
 
@@ -46,8 +40,7 @@ export class LifecycleService {
     const { type, id } = decodeId(DELETABLE_KINDS, input.id, 'id');
     const reason = validateText(input.reason, 'reason', 1000);
     const marked = await transaction(this.db, async (tx) => {
-      const options: LockOptions = { allowDeleted: true, lockFirst: type === 'ModelVersion' ? LOCK_MODEL_FIRST : undefined };
-      const row = await lockForWrite(ctx, tx, writable(type), id, input.id, Role.EDITOR, 'deleting', options);
+      const row = await this.lock(ctx, tx, type, id, input.id, 'deleting');
       if (row.deleted_at) throw new ConflictError(`${LABEL[type]} "${input.id}" is already deleted`);
       const projectId = row.project_id as string;
       const marked: Marked[] = [{ kind: type, ids: [id] }];
@@ -76,8 +69,7 @@ export class LifecycleService {
   async restore(ctx: Context, globalId: string): Promise<Node> {
     const { type, id } = decodeId(DELETABLE_KINDS, globalId, 'id');
     const { restored, members } = await transaction(this.db, async (tx) => {
-      const options: LockOptions = { allowDeleted: true, lockFirst: type === 'ModelVersion' ? LOCK_MODEL_FIRST : undefined };
-      const row = await lockForWrite(ctx, tx, writable(type), id, globalId, Role.EDITOR, 'restoring', options);
+      const row = await this.lock(ctx, tx, type, id, globalId, 'restoring');
       if (!row.deleted_at) throw new ConflictError(`${LABEL[type]} "${globalId}" is not deleted`);
       const projectId = row.project_id as string;
       const parent = KINDS[type].parent;
@@ -107,6 +99,20 @@ export class LifecycleService {
     });
     for (const m of members) for (const memberId of m.ids) ctx.loaders.byId[m.kind].clear(memberId);
     return restored;
+  }
+
+  /**
+   * The row, locked, after the access checks. A model version's model is locked first, as
+   * promotions do: a delete and a promotion of one version queue there and never interleave.
+   */
+  private async lock(ctx: Context, tx: EntityManager, type: KindName, id: string, ref: string, action: string): Promise<Record<string, any>> {
+    const kind = type as ProjectKind;
+    const access = { role: Role.EDITOR, action, ref, allowDeleted: true };
+    if (type !== 'ModelVersion') return (await writable(ctx, tx, kind, id, { ...access, lock: 'FOR UPDATE' })).row;
+    const { row } = await writable(ctx, tx, kind, id, access);
+    await lockChecked(tx, 'Model', row.project_id, row.model_id, 'FOR UPDATE');
+    const [locked] = await tx.query('SELECT * FROM model_version WHERE project_id = $1 AND id = $2 FOR UPDATE', [row.project_id, id]);
+    return locked;
   }
 
   /** Without force, a delete may not take away a STAGING/PRODUCTION version: CONFLICT naming it. */

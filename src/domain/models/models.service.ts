@@ -19,11 +19,7 @@ import {
   CreateModelInput, CreateModelVersionInput, LinkArtifactInput, ModelRefInput, PromoteModelVersionInput, PromoteModelVersionPayload,
   UpdateModelInput, UpdateModelVersionInput,
 } from './models.types';
-import { assertNameFree, given } from '../lifecycle/edits';
-import { updateRow, WritableRow } from '../lifecycle/writable';
-
-export const MODEL: WritableRow = { label: 'model', table: 'model' };
-export const MODEL_VERSION: WritableRow & { nameScope: string } = { label: 'model version', table: 'model_version', nameScope: 'model_id' };
+import { assertNameFree, given, updateRow } from '../lifecycle/edits';
 
 const DIGITS = /^\d+$/;
 /** Stages a single version holds at a time; the others can be held by many. */
@@ -63,9 +59,9 @@ export class ModelsService {
     const description = given(input.description, (v) => validateText(v, 'description'));
     const license = given(input.license, (v) => validateText(v, 'license', 255));
     const model = await transaction(this.db, async (tx) => {
-      const row = (await writable(ctx, tx, 'Model', id, { role: Role.EDITOR, action: 'updating a model', lock: 'FOR UPDATE', ref: input.id })).row;
-      await assertNameFree(tx, MODEL, row, name, () => `model "${name}" already exists in this project`);
-      return hydrate(this.db, Model, await updateRow(tx, MODEL, row, { name, description, license }));
+      const { row } = await writable(ctx, tx, 'Model', id, { role: Role.EDITOR, action: 'updating a model', lock: 'FOR NO KEY UPDATE', ref: input.id });
+      await assertNameFree(tx, 'Model', row, name, () => `model "${name}" already exists in this project`);
+      return hydrate(this.db, Model, await updateRow(tx, 'Model', row, { name, description, license }));
     });
     ctx.loaders.modelById.clear(id);
     return model;
@@ -77,9 +73,9 @@ export class ModelsService {
     const name = input.name ?? undefined;
     this.validateVersion({ name, description: input.description });
     const version = await transaction(this.db, async (tx) => {
-      const row = (await writable(ctx, tx, 'ModelVersion', id, { role: Role.EDITOR, action: 'updating a model version', lock: 'FOR UPDATE', ref: input.id })).row;
-      await assertNameFree(tx, MODEL_VERSION, row, name, () => `this model already has a version named "${name}"`);
-      return hydrate(this.db, ModelVersion, await updateRow(tx, MODEL_VERSION, row, { name, description: input.description }));
+      const { row } = await writable(ctx, tx, 'ModelVersion', id, { role: Role.EDITOR, action: 'updating a model version', lock: 'FOR NO KEY UPDATE', ref: input.id });
+      await assertNameFree(tx, 'ModelVersion', row, name, () => `this model already has a version named "${name}"`);
+      return hydrate(this.db, ModelVersion, await updateRow(tx, 'ModelVersion', row, { name, description: input.description }));
     });
     ctx.loaders.modelVersionById.clear(id);
     return version;

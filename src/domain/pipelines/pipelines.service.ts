@@ -11,10 +11,7 @@ import { Pipeline } from './pipeline.entity';
 import { CreatePipelineInput, UpdatePipelineInput } from './pipelines.types';
 import { decodeId } from '../../graphql/ids';
 import { Role } from '../auth/role';
-import { assertNameFree, given } from '../lifecycle/edits';
-import { updateRow, WritableRow } from '../lifecycle/writable';
-
-export const PIPELINE: WritableRow = { label: 'pipeline', table: 'pipeline' };
+import { assertNameFree, given, updateRow } from '../lifecycle/edits';
 
 export class PipelinesService {
   constructor(private readonly db: DataSource, private readonly projects: ProjectsService, private readonly tags: TagsService) {}
@@ -40,9 +37,9 @@ export class PipelinesService {
     const name = given(input.name ?? undefined, (v) => validateName(v, 'name'));
     const description = given(input.description, (v) => validateText(v, 'description'));
     const pipeline = await transaction(this.db, async (tx) => {
-      const row = (await writable(ctx, tx, 'Pipeline', id, { role: Role.EDITOR, action: 'updating a pipeline', lock: 'FOR UPDATE', ref: input.id })).row;
-      await assertNameFree(tx, PIPELINE, row, name, () => `pipeline "${name}" already exists in this project`);
-      return hydrate(this.db, Pipeline, await updateRow(tx, PIPELINE, row, { name, description }));
+      const { row } = await writable(ctx, tx, 'Pipeline', id, { role: Role.EDITOR, action: 'updating a pipeline', lock: 'FOR NO KEY UPDATE', ref: input.id });
+      await assertNameFree(tx, 'Pipeline', row, name, () => `pipeline "${name}" already exists in this project`);
+      return hydrate(this.db, Pipeline, await updateRow(tx, 'Pipeline', row, { name, description }));
     });
     ctx.loaders.pipelineById.clear(id);
     return pipeline;

@@ -11,13 +11,11 @@ import { assertRole, canSeeProject, coversProjects, Principal } from '../auth/pr
 import { Role } from '../auth/role';
 import { Project } from './project.entity';
 import { CreateProjectInput, UpdateProjectInput } from './projects.types';
-import { given } from '../lifecycle/edits';
+import { given, updateRow } from '../lifecycle/edits';
 import { writable } from '../access';
-import { updateRow, WritableRow } from '../lifecycle/writable';
 import { decodeId } from '../../graphql/ids';
 
 export const PROJECTS: ListSource<NameFilter> = { entity: Project, table: 'project' };
-const PROJECT: WritableRow = { label: 'project', table: 'project', projectColumn: 'id' };
 
 /** Limits a list to the caller's projects (alias t, column project_id or id for projects). */
 export function visibleProjects(principal: Principal, column = 't.project_id') {
@@ -51,8 +49,8 @@ export class ProjectsService {
       description: given(input.description, (v) => validateText(v, 'description')),
     };
     const project = await transaction(this.db, async (tx) => {
-      const row = (await writable(ctx, tx, 'Project', id, { role: Role.ADMIN, action: 'updating a project', lock: 'FOR UPDATE', ref: input.id })).row;
-      return hydrate(this.db, Project, await updateRow(tx, PROJECT, row, changes));
+      const { row } = await writable(ctx, tx, 'Project', id, { role: Role.ADMIN, action: 'updating a project', lock: 'FOR NO KEY UPDATE', ref: input.id });
+      return hydrate(this.db, Project, await updateRow(tx, 'Project', row, changes));
     });
     ctx.loaders.projectById.clear(id);
     ctx.loaders.projectByName.clear(project.name);
