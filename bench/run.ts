@@ -28,7 +28,7 @@ async function startServer(databaseUrl: string): Promise<Server> {
   fs.mkdirSync('.data', { recursive: true });
   const logFile = fs.openSync(path.join('.data', 'bench-server.log'), 'w');
   const child = spawn(process.execPath, [path.join(__dirname, '..', 'src', 'main.js')], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', AUTH: 'off', NODE_ENV: 'development', EXECUTION_PATH_HEADER: 'true', ...(process.env.MAX_QUERY_COST ? { MAX_QUERY_COST: process.env.MAX_QUERY_COST } : {}) },
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', AUTH: 'off', NODE_ENV: 'development', EXECUTION_PATH_HEADER: 'true', DEBUG_HEADERS: 'true', ...(process.env.MAX_QUERY_COST ? { MAX_QUERY_COST: process.env.MAX_QUERY_COST } : {}) },
     stdio: ['ignore', logFile, logFile],
   });
   child.once('exit', (code, signal) => console.log(`  [${new Date().toISOString()}] server pid ${child.pid} exited: code ${code}, signal ${signal}`));

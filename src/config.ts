@@ -7,6 +7,10 @@ export type AuthMode = 'required' | 'off';
 export interface Config {
   port: number;
   host: string;
+  /** HOST was given: with AUTH=off the server then listens where it says, with a warning. */
+  hostExplicit: boolean;
+  /** Extra Host header names accepted when AUTH=off (loopback names and HOST always are). */
+  allowedHosts: string[];
   databaseUrl: string | undefined;
   dataDir: string;
   embeddedPort: number | undefined;
@@ -32,6 +36,16 @@ export interface Config {
   executionPathHeader: boolean;
   /** HTTP server processes (node:cluster); 1 runs in this process. */
   workers: number;
+  /** A bearer token that may read /metrics besides ADMIN keys (AUTH=required). */
+  metricsToken: string | undefined;
+  /** Send debug headers (x-sql-statements) with each GraphQL response. */
+  debugHeaders: boolean;
+}
+
+/** Names that always reach this machine only. */
+export function isLoopback(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h.endsWith('.localhost') || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h) || h === '::ffff:127.0.0.1';
 }
 
 export class ConfigError extends Error {}
@@ -52,22 +66,44 @@ function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean 
   throw new ConfigError(`${name} must be true or false, got "${raw}"`);
 }
 
+function port(env: NodeJS.ProcessEnv): number {
+  const value = int(env, 'PORT', 4000);
+  if (value > 65535) throw new ConfigError(`PORT must be at most 65535, got "${env.PORT}"`);
+  return value;
+}
+
+/** Secrets shorter than this are refused, here and by `npm run apikey`. */
+export const MIN_SECRET_LENGTH = 16;
+
+function secret(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const value = env[name] || undefined;
+  if (value !== undefined && value.length < MIN_SECRET_LENGTH) {
+    throw new ConfigError(`${name} is ${value.length} characters long; use a secret of ${MIN_SECRET_LENGTH}+ characters (e.g. \`openssl rand -hex 24\`)`);
+  }
+  return value;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const production = env.NODE_ENV === 'production';
-  const auth = (env.AUTH ?? (production ? 'required' : 'off')) as AuthMode;
+  const hostExplicit = Boolean(env.HOST);
+  // Anonymous ADMIN only where nobody else can reach it: auth is required in production and
+  // whenever the server listens beyond loopback, unless AUTH=off says otherwise.
+  const auth = (env.AUTH || (production || (hostExplicit && !isLoopback(env.HOST!)) ? 'required' : 'off')) as AuthMode;
   if (auth !== 'required' && auth !== 'off') throw new ConfigError(`AUTH must be "required" or "off", got "${env.AUTH}"`);
   const databaseUrl = env.DATABASE_URL || undefined;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL must be a postgres:// or postgresql:// URL');
   }
   return {
-    port: int(env, 'PORT', 4000),
-    host: env.HOST || '0.0.0.0',
+    port: port(env),
+    host: env.HOST || (auth === 'off' ? '127.0.0.1' : '0.0.0.0'),
+    hostExplicit,
+    allowedHosts: (env.ALLOWED_HOSTS ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean),
     databaseUrl,
     dataDir: path.resolve(env.DATA_DIR || '.data'),
     embeddedPort: env.EMBEDDED_PG_PORT ? int(env, 'EMBEDDED_PG_PORT', 0, 1) : undefined,
     auth,
-    adminApiKey: env.ADMIN_API_KEY || undefined,
+    adminApiKey: secret(env, 'ADMIN_API_KEY'),
     production,
     maxDepth: int(env, 'MAX_QUERY_DEPTH', 12, 1),
     maxCost: int(env, 'MAX_QUERY_COST', 1_000_000, 1),
@@ -85,5 +121,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     compiler: bool(env, 'COMPILER', true),
     executionPathHeader: bool(env, 'EXECUTION_PATH_HEADER', false),
     workers: env.WORKERS === 'auto' ? os.availableParallelism() : int(env, 'WORKERS', 1, 1),
+    metricsToken: secret(env, 'METRICS_TOKEN'),
+    debugHeaders: bool(env, 'DEBUG_HEADERS', false),
   };
 }

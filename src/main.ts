@@ -1,28 +1,91 @@
 // Start-up: config → database → server; shutdown in reverse order.
 import './graphql/fast-path';
 import 'reflect-metadata';
+import net from 'node:net';
 import { closeApp, createApp } from './app';
-import { ConfigError, loadConfig } from './config';
+import { Config, ConfigError, isLoopback, loadConfig } from './config';
 import { createLogger } from './logger';
 import { startHttpServer } from './server';
 import { isPrimaryOfWorkers, runPrimary, runsStartupTasks } from './cluster';
 
+/** A start-up failure the operator can fix: printed as one line, without a stack. */
+class StartupError extends Error {}
+
+function fail(message: string, code = 1): never {
+  console.error(`ml-asset-graph: ${message}`);
+  process.exit(code);
+}
+
+/** Checked before the database starts and migrations run, so a taken port costs nothing. */
+async function assertPortFree(port: number, host: string): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', (err) => reject(describeListenError(err, port, host) ?? err));
+    probe.listen(port, host, () => probe.close(() => resolve()));
+  });
+}
+
+function describeListenError(err: unknown, port: number, host: string): StartupError | undefined {
+  const code = (err as { code?: string }).code;
+  if (code === 'EADDRINUSE') return new StartupError(`port ${port} on ${host} is already in use: stop the process using it or set PORT to a free port`);
+  if (code === 'EACCES') return new StartupError(`no permission to listen on ${host}:${port}: set PORT to a port above 1023`);
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') return new StartupError(`HOST "${host}" is not an address of this machine: set HOST to one of its addresses (or 0.0.0.0), or leave it unset`);
+  return undefined;
+}
+
+/** Where DATABASE_URL points, without its password. */
+function databaseTarget(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || 5432}${u.pathname}`;
+  } catch {
+    return 'DATABASE_URL';
+  }
+}
+
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET']);
+
+function describeDatabaseError(err: unknown, config: Config): StartupError | undefined {
+  if (err instanceof StartupError) return err;
+  const e = err as { code?: string; message?: string; driverError?: { code?: string } };
+  const code = e.driverError?.code ?? e.code;
+  const message = e.message ?? String(err);
+  if (!config.databaseUrl) return undefined;
+  const target = databaseTarget(config.databaseUrl);
+  if ((code && UNREACHABLE.has(code)) || /timeout|Connection terminated/i.test(message)) {
+    return new StartupError(`cannot reach PostgreSQL at ${target} (${code ?? message}): check DATABASE_URL (host, port, network), or unset it to use the embedded database`);
+  }
+  if (code === '28P01' || code === '28000') return new StartupError(`PostgreSQL at ${target} refused the login (${message}): check the user and password in DATABASE_URL`);
+  if (code === '3D000') return new StartupError(`PostgreSQL at ${target}: ${message}: create it (createdb) or fix the database name in DATABASE_URL`);
+  return undefined;
+}
+
 async function main() {
-  let config;
+  let config: Config;
   try {
     config = loadConfig();
   } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(`configuration error: ${err.message}`);
-      process.exit(2);
-    }
+    if (err instanceof ConfigError) fail(`configuration error: ${err.message}`, 2);
     throw err;
   }
   const log = createLogger(config.logLevel);
+  if (config.auth === 'off') {
+    log.warn('AUTH=off: every request acts as the anonymous ADMIN; set AUTH=required to demand api keys');
+    if (!isLoopback(config.host)) log.warn({ host: config.host }, `AUTH=off while listening on ${config.host}: anyone who reaches this address is ADMIN; set AUTH=required, or unset HOST to listen on 127.0.0.1 only`);
+  }
+  // Workers share the primary's listening socket: the primary checks the port for all of them.
+  if (!process.env.MAG_WORKER_INDEX) await assertPortFree(config.port, config.host);
   if (isPrimaryOfWorkers(config)) return runPrimary(config, log);
-  if (config.auth === 'off') log.warn('AUTH=off: every request acts as the anonymous ADMIN; set AUTH=required to demand api keys');
-  const app = await createApp(config, log);
-  const http = await startHttpServer(app, config.port, config.host);
+  let app;
+  try {
+    app = await createApp(config, log);
+  } catch (err) {
+    throw describeDatabaseError(err, config) ?? err;
+  }
+  const http = await startHttpServer(app, config.port, config.host).catch((err) => {
+    throw describeListenError(err, config.port, config.host) ?? err;
+  });
   log.info({ url: http.url, auth: config.auth, database: config.databaseUrl ? 'DATABASE_URL' : 'embedded', worker: process.env.MAG_WORKER_INDEX, pid: process.pid },
     `listening on ${http.url}`);
   if (process.argv.includes('--seed-example') && runsStartupTasks()) {
@@ -51,6 +114,9 @@ async function main() {
 }
 
 main().catch((err) => {
-  console.error('failed to start:', err);
-  process.exit(1);
+  if (err instanceof StartupError) fail(err.message);
+  // Not one we can explain: a bug or an unusual environment. The stack only on request.
+  const message = err instanceof Error ? err.message : String(err);
+  if (/^(debug|trace)$/.test(process.env.LOG_LEVEL ?? '')) console.error(err);
+  fail(`failed to start: ${message.split('\n')[0]} (LOG_LEVEL=debug prints the stack)`);
 });

@@ -1,9 +1,11 @@
 // HTTP: GraphQL on /graphql (and /), the playground, health endpoints, /metrics; no domain code here.
 import http from 'node:http';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { ApolloServer, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { App } from './app';
+import { Config, isLoopback } from './config';
+import { Role } from './domain/auth/role';
 import type { Context } from './graphql/context';
 import { createFormatError, translateDatabaseError } from './graphql/errors';
 import { costPlugin, limitRules, parseOptions } from './graphql/limits';
@@ -62,6 +64,28 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
   });
 }
 
+/** The host name of a Host header ("[::1]:4000" → "::1"), lower case; undefined when absent. */
+function hostName(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const h = header.trim().toLowerCase();
+  if (h.startsWith('[')) return h.slice(1, h.indexOf(']') > 0 ? h.indexOf(']') : undefined);
+  return h.replace(/:\d*$/, '');
+}
+
+/**
+ * With AUTH=off every caller is ADMIN, so a web page must not reach us through a DNS name it
+ * controls (DNS rebinding): only loopback names, HOST itself and ALLOWED_HOSTS may be named.
+ */
+export function hostAllowed(config: Config, header: string | undefined): boolean {
+  if (config.auth !== 'off') return true;
+  const name = hostName(header);
+  // HTTP/1.0 clients may send none; browsers always do.
+  if (name === undefined) return true;
+  return isLoopback(name) || name === config.host.toLowerCase() || config.allowedHosts.includes(name);
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest();
+
 export async function startHttpServer(app: App, port: number, host: string): Promise<HttpServer> {
   const { config, log } = app;
   const metrics = config.metrics ? new Metrics(app.db, config.poolSize) : null;
@@ -89,7 +113,7 @@ export async function startHttpServer(app: App, port: number, host: string): Pro
             async willSendResponse({ operationName, response, errors }) {
               const scope = requestScope.getStore();
               if (!scope) return;
-              scope.operationName = operationName ?? null;
+              scope.operationName = operationName?.slice(0, 200) ?? null;
               const body = response.body.kind === 'single' ? response.body.singleResult : undefined;
               for (const e of body?.errors ?? errors ?? []) scope.errorCodes.push(String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR'));
             },
@@ -161,7 +185,8 @@ export async function startHttpServer(app: App, port: number, host: string): Pro
         }),
       });
       status = result.status ?? 200;
-      const out: Record<string, string> = { ...cors, 'x-request-id': requestId, 'x-sql-statements': String(scope.sqlStatements) };
+      const out: Record<string, string> = { ...cors, 'x-request-id': requestId };
+      if (config.debugHeaders) out['x-sql-statements'] = String(scope.sqlStatements);
       for (const [key, value] of result.headers) out[key] = value;
       if (config.executionPathHeader && scope.executionPath) out[EXECUTION_PATH_HEADER] = scope.fallback ? `${scope.executionPath}; ${encodeURIComponent(scope.fallback.slice(0, 200))}` : scope.executionPath;
       if (result.body.kind === 'complete') {
@@ -195,7 +220,7 @@ export async function startHttpServer(app: App, port: number, host: string): Pro
         return sendJson(res, status, errorBody(status === 413 ? `request body is larger than ${config.bodyLimitBytes} bytes` : 'could not read the request body', 'BAD_REQUEST'), { connection: 'close' });
       }
       const reply = await ingestOverHttp(app.db, app.services, req.headers.authorization, text, requestId);
-      sendJson(res, reply.status, reply.body, { 'x-request-id': requestId, 'x-sql-statements': String(scope.sqlStatements) });
+      sendJson(res, reply.status, reply.body, { 'x-request-id': requestId, ...(config.debugHeaders ? { 'x-sql-statements': String(scope.sqlStatements) } : {}) });
       log.info({ requestId, route: 'lineage', status: reply.status, sqlStatements: scope.sqlStatements }, 'request');
     });
   }
@@ -212,7 +237,25 @@ export async function startHttpServer(app: App, port: number, host: string): Pro
     }
   }
 
-  async function serveMetrics(m: Metrics, res: http.ServerResponse) {
+  const metricsTokenHash = config.metricsToken ? sha256(config.metricsToken) : undefined;
+  /** With AUTH=required, /metrics shows every caller's operations: METRICS_TOKEN or an unscoped ADMIN key. */
+  async function mayReadMetrics(req: http.IncomingMessage): Promise<boolean> {
+    if (config.auth === 'off') return true;
+    const match = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
+    if (!match) return false;
+    if (metricsTokenHash && timingSafeEqual(sha256(match[1].trim()), metricsTokenHash)) return true;
+    try {
+      const principal = await app.services.auth.authenticate(req.headers.authorization);
+      return principal.role === Role.ADMIN && principal.projectIds === null;
+    } catch {
+      return false;
+    }
+  }
+
+  async function serveMetrics(m: Metrics, req: http.IncomingMessage, res: http.ServerResponse) {
+    if (!(await mayReadMetrics(req))) {
+      return sendJson(res, 401, errorBody('/metrics needs Authorization: Bearer <METRICS_TOKEN or an ADMIN api key>', 'UNAUTHENTICATED'), { 'www-authenticate': 'Bearer' });
+    }
     const text = await m.render();
     res.writeHead(200, { 'content-type': m.contentType, 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
     res.end(text);
@@ -226,6 +269,10 @@ export async function startHttpServer(app: App, port: number, host: string): Pro
       sendJson(res, 404, errorBody(`no route for ${url.pathname}`, 'NOT_FOUND'));
     };
     const handle = async () => {
+      if (!hostAllowed(config, req.headers.host)) {
+        route = 'forbidden_host';
+        return sendJson(res, 403, errorBody(`Host "${hostName(req.headers.host)}" is not accepted while AUTH=off (DNS rebinding protection): use localhost or 127.0.0.1, list the name in ALLOWED_HOSTS, or set AUTH=required`, 'FORBIDDEN'));
+      }
       if (url.pathname === '/healthz') {
         route = 'healthz';
         return sendJson(res, 200, { status: 'ok' });
@@ -236,7 +283,7 @@ export async function startHttpServer(app: App, port: number, host: string): Pro
       }
       if (url.pathname === '/metrics' && metrics) {
         route = 'metrics';
-        return serveMetrics(metrics, res);
+        return serveMetrics(metrics, req, res);
       }
       if (url.pathname === '/api/v1/lineage') {
         route = 'lineage';

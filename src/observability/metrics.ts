@@ -7,13 +7,15 @@ import { requestScope, RequestScope } from '../db/request-scope';
 
 /** Distinct operation names we keep a series for; later names share the label "other". */
 export const MAX_OPERATION_LABELS = 200;
+/** Longer operation names are cut to this many characters in labels. */
+export const MAX_OPERATION_NAME_LENGTH = 64;
 /** No operation was resolved: the request failed before (parse, validation, bad body, CSRF). */
 export const UNKNOWN_OPERATION = 'unknown';
 export const ANONYMOUS_OPERATION = 'anonymous';
 export const OTHER_OPERATION = 'other';
 const MAX_CODE_LABELS = 50;
 
-export type HttpRoute = 'graphql' | 'lineage' | 'playground' | 'console' | 'metrics' | 'healthz' | 'readyz' | 'not_found';
+export type HttpRoute = 'graphql' | 'lineage' | 'playground' | 'console' | 'metrics' | 'healthz' | 'readyz' | 'not_found' | 'forbidden_host';
 
 /** What the Apollo plugin leaves on the request scope for the HTTP layer to record. */
 export interface MetricsScope extends RequestScope {
@@ -101,7 +103,10 @@ export class Metrics {
     this.unknown = this.series(UNKNOWN_OPERATION);
     this.other = this.series(OTHER_OPERATION);
     const listener: GraphQLRequestListener<any> = {
-      didResolveOperation: async ({ operationName }) => {
+      // Apollo's operationName is the name of the operation found in the document, not the one the
+      // client claimed; a claimed name that is not in the document finds no operation: "unknown".
+      didResolveOperation: async ({ operation, operationName }) => {
+        if (!operation) return;
         const scope = requestScope.getStore() as MetricsScope | undefined;
         if (scope) scope.metricsOperation = this.operation(operationName);
       },
@@ -114,7 +119,7 @@ export class Metrics {
   }
 
   private operation(name: string | null): OperationSeries {
-    const key = name ?? ANONYMOUS_OPERATION;
+    const key = name === null ? ANONYMOUS_OPERATION : name.slice(0, MAX_OPERATION_NAME_LENGTH);
     let series = this.operations.get(key);
     if (!series) {
       if (this.operations.size >= MAX_OPERATION_LABELS) return this.other;
