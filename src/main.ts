@@ -4,6 +4,7 @@ import 'reflect-metadata';
 import net from 'node:net';
 import { closeApp, createApp } from './app';
 import { Config, ConfigError, isLoopback, loadConfig } from './config';
+import { EmbeddedDatabaseError } from './db/embedded';
 import { createLogger } from './logger';
 import { startHttpServer } from './server';
 import { isPrimaryOfWorkers, runPrimary, runsStartupTasks } from './cluster';
@@ -48,6 +49,7 @@ const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOU
 
 function describeDatabaseError(err: unknown, config: Config): StartupError | undefined {
   if (err instanceof StartupError) return err;
+  if (err instanceof EmbeddedDatabaseError) return new StartupError(err.message);
   const e = err as { code?: string; message?: string; driverError?: { code?: string } };
   const code = e.driverError?.code ?? e.code;
   const message = e.message ?? String(err);

@@ -21,7 +21,7 @@ async function main() {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mag-test-'));
     // The server runs as an unprivileged user when we are root: it must be able to enter the folder.
     fs.chmodSync(dataDir, 0o755);
-    embedded = await startEmbeddedPostgres({ dataDir, persistent: false });
+    embedded = await startEmbeddedPostgres({ dataDir, persistent: false, log: (m) => console.log(`# ${m}`) });
     env.DATABASE_URL = embedded.url;
     console.log(`# tests use an embedded PostgreSQL on port ${embedded.port}`);
   } else {
@@ -36,6 +36,7 @@ async function main() {
 }
 
 main().catch((err) => {
-  console.error(err);
+  // One line: the embedded database explains itself; anything else is the first line of its message.
+  console.error(`npm test: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]}`);
   process.exit(1);
 });
