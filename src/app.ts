@@ -1,7 +1,9 @@
 // Wires the parts together: database (embedded unless DATABASE_URL), migrations, services, schema.
-import { DataSource } from 'typeorm';
+import type { Pool } from 'pg';
+import { DataSource, MigrationExecutor } from 'typeorm';
 import { Config } from './config';
 import { createDataSource } from './db/data-source';
+import { installPoolGate, PoolGate } from './db/pool-gate';
 import { EmbeddedDatabase, startEmbeddedPostgres } from './db/embedded';
 import { createServices, Services } from './domain/services';
 import { Role } from './domain/auth/role';
@@ -30,18 +32,31 @@ export async function openDatabase(config: Config, log: Logger): Promise<{ db: D
     url = embedded.url;
     log.info({ dataDir: config.dataDir, port: embedded.port }, 'embedded PostgreSQL started');
   }
-  const db = createDataSource({ url, poolSize: config.poolSize, onError: (message, err) => log.error({ err }, message) });
+  const db = createDataSource({
+    url, poolSize: config.poolSize, onError: (message, err) => log.error({ err }, message),
+    statementTimeoutMs: config.statementTimeoutMs, writeStatementTimeoutMs: config.writeStatementTimeoutMs,
+  });
   try {
     await db.initialize();
+    installPoolGate((db.driver as unknown as { master: Pool }).master, new PoolGate({
+      size: config.poolSize, reserved: config.poolReserved, heavyAfterMs: config.heavyAfterMs,
+      waitMs: config.statementTimeoutMs || 60_000,
+    }));
     // Replicas starting together on an empty database would race to create the schema: the
     // first takes this advisory lock and migrates, the others wait and then find nothing to do.
     const lock = db.createQueryRunner();
     let ran;
     try {
       await lock.connect();
+      // Waiting for another replica's migrations and building indexes may take longer than any
+      // request may: no statement timeout on this connection until it goes back to the pool.
+      await lock.query('SET statement_timeout = 0');
       await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
-      ran = await db.runMigrations({ transaction: 'each' });
+      const migrations = new MigrationExecutor(db, lock);
+      migrations.transaction = 'each';
+      ran = await migrations.executePendingMigrations();
       await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+      await lock.query('RESET statement_timeout');
     } finally {
       await lock.release();
     }

@@ -38,6 +38,16 @@ export interface Config {
   workers: number;
   /** A bearer token that may read /metrics besides ADMIN keys (AUTH=required). */
   metricsToken: string | undefined;
+  /** statement_timeout for reads (and the longest wait for a pool connection); 0: none. */
+  statementTimeoutMs: number;
+  /** statement_timeout inside mutation transactions. */
+  writeStatementTimeoutMs: number;
+  /** Pool connections kept for cheap acquisitions (see src/db/pool-gate.ts). */
+  poolReserved: number;
+  /** A request running longer than this is heavy. */
+  heavyAfterMs: number;
+  /** How long shutdown waits for requests in flight before cutting them. */
+  shutdownTimeoutMs: number;
   /** Send debug headers (x-sql-statements) with each GraphQL response. */
   debugHeaders: boolean;
 }
@@ -70,6 +80,13 @@ function port(env: NodeJS.ProcessEnv): number {
   const value = int(env, 'PORT', 4000);
   if (value > 65535) throw new ConfigError(`PORT must be at most 65535, got "${env.PORT}"`);
   return value;
+}
+
+function poolReserved(env: NodeJS.ProcessEnv): number {
+  const size = int(env, 'PG_POOL_SIZE', 10, 1);
+  const reserved = int(env, 'PG_POOL_RESERVED', Math.ceil(size / 4));
+  if (size > 1 && reserved >= size) throw new ConfigError(`PG_POOL_RESERVED must be below PG_POOL_SIZE (${size}), got "${env.PG_POOL_RESERVED}"`);
+  return size > 1 ? reserved : 0;
 }
 
 /** Secrets shorter than this are refused, here and by `npm run apikey`. */
@@ -123,5 +140,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workers: env.WORKERS === 'auto' ? os.availableParallelism() : int(env, 'WORKERS', 1, 1),
     metricsToken: secret(env, 'METRICS_TOKEN'),
     debugHeaders: bool(env, 'DEBUG_HEADERS', false),
+    shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 8000),
+    statementTimeoutMs: int(env, 'STATEMENT_TIMEOUT_MS', 15_000),
+    writeStatementTimeoutMs: int(env, 'WRITE_STATEMENT_TIMEOUT_MS', 30_000),
+    poolReserved: poolReserved(env),
+    heavyAfterMs: int(env, 'HEAVY_AFTER_MS', 1000),
   };
 }

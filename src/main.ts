@@ -97,18 +97,24 @@ async function main() {
     for (const line of result.summary) log.info(`seed-example: ${line}`);
   }
 
+  // Docker sends SIGKILL 10 s after SIGTERM: drain for at most SHUTDOWN_TIMEOUT_MS (8 s), then
+  // close the pool and the embedded database, and exit 0 with time to spare.
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), 15_000);
+    const started = Date.now();
+    log.info({ signal, inFlightLimitMs: config.shutdownTimeoutMs }, 'shutting down: no new connections, finishing requests in flight');
+    const force = setTimeout(() => {
+      console.error('ml-asset-graph: shutdown did not finish in time, exiting');
+      process.exit(1);
+    }, config.shutdownTimeoutMs + 1500);
     force.unref();
-    await http.close();
+    const cut = await http.close(config.shutdownTimeoutMs);
     await closeApp(app);
-    log.info('stopped');
+    log.info({ ms: Date.now() - started, cut }, 'stopped');
     // Exit once the last lines are written; should the flush never call back, exit anyway.
-    setTimeout(() => process.exit(0), 1000).unref();
+    setTimeout(() => process.exit(0), 500).unref();
     log.flush(() => process.exit(0));
   };
   process.on('SIGINT', () => void stop('SIGINT'));

@@ -21,7 +21,11 @@ import { isConsolePath, serveConsole } from './console/console';
 export interface HttpServer {
   server: http.Server;
   url: string;
-  close(): Promise<void>;
+  /**
+   * Stops accepting connections, lets in-flight requests finish for up to `drainMs` (then cuts
+   * them), stops Apollo. Resolves with the number of requests that had to be cut.
+   */
+  close(drainMs?: number): Promise<number>;
 }
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
@@ -96,6 +100,9 @@ export async function startHttpServer(app: App, port: number, host: string): Pro
     allowBatchedHttpRequests: false,
     csrfPrevention: true,
     parseOptions: parseOptions(config),
+    // main.ts owns the signals: Apollo's own handlers would stop it under in-flight requests and
+    // re-raise the signal while our shutdown is still draining.
+    stopOnTerminationSignals: false,
     validationRules: limitRules(config),
     formatError: createFormatError((err, formatted) => {
       log.error({ err, path: formatted.path, requestId: requestScope.getStore()?.requestId }, 'unexpected error');
@@ -110,6 +117,10 @@ export async function startHttpServer(app: App, port: number, host: string): Pro
       {
         async requestDidStart() {
           return {
+            async didResolveOperation({ operation }) {
+              const scope = requestScope.getStore();
+              if (scope && operation) scope.operationType = operation.operation;
+            },
             async willSendResponse({ operationName, response, errors }) {
               const scope = requestScope.getStore();
               if (!scope) return;
@@ -139,7 +150,14 @@ export async function startHttpServer(app: App, port: number, host: string): Pro
   async function graphql(req: http.IncomingMessage, res: http.ServerResponse, url: URL) {
     const requestId = randomUUID();
     const started = process.hrtime.bigint();
-    const scope: MetricsScope = { sqlStatements: 0, errorCodes: [], requestId };
+    // Aborted when the client goes away before its answer: its SQL is cancelled (db/pool-gate.ts).
+    const abort = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) abort.abort();
+    });
+    const scope: MetricsScope = {
+      sqlStatements: 0, errorCodes: [], requestId, signal: abort.signal, startedAt: Date.now(), caller: `address:${req.socket.remoteAddress}`,
+    };
     const cors = corsHeaders(req);
     let status = 200;
     await requestScope.run(scope, async () => {
@@ -176,7 +194,11 @@ export async function startHttpServer(app: App, port: number, host: string): Pro
         httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
         context: async () => ({
           // A database error here would reach the client as Apollo's "context creation failed" 500.
-          principal: await app.services.auth.authenticate(req.headers.authorization).catch((err) => {
+          principal: await app.services.auth.authenticate(req.headers.authorization).then((principal) => {
+            // Keys are callers of their own for the pool share; without one, the address is.
+            if (principal.keyId) scope.caller = `key:${principal.keyId}`;
+            return principal;
+          }, (err) => {
             throw translateDatabaseError(err) ?? err;
           }),
           loaders: createLoaders(app.db),
@@ -261,7 +283,17 @@ export async function startHttpServer(app: App, port: number, host: string): Pro
     res.end(text);
   }
 
+  const inFlight = new Set<http.ServerResponse>();
+  let draining = false;
+  let drained: (() => void) | undefined;
   const server = http.createServer((req, res) => {
+    inFlight.add(res);
+    // While draining, answer what arrives on open connections, then close them.
+    if (draining) res.setHeader('connection', 'close');
+    res.on('close', () => {
+      inFlight.delete(res);
+      if (draining && inFlight.size === 0) drained?.();
+    });
     const url = new URL(req.url ?? '/', 'http://localhost');
     let route: HttpRoute = 'graphql';
     const notFound = () => {
@@ -321,17 +353,40 @@ export async function startHttpServer(app: App, port: number, host: string): Pro
     server.listen(port, host, () => resolve());
   });
   const address = server.address() as import('node:net').AddressInfo;
-  const url = `http://${host === '0.0.0.0' || host === '::' ? 'localhost' : host}:${address.port}/graphql`;
+  const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  const url = `http://${shown}:${address.port}/graphql`;
   return {
     server,
     url,
-    // Stop taking connections, let in-flight requests finish, then stop Apollo.
-    close: async () => {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
+    close: async (drainMs = 10_000) => {
+      draining = true;
+      for (const res of inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      let cut = 0;
+      if (inFlight.size) {
+        const allDone = new Promise<void>((resolve) => (drained = resolve));
+        let drainTimer: NodeJS.Timeout | undefined;
+        const timedOut = await Promise.race([
+          allDone.then(() => false),
+          new Promise<boolean>((resolve) => (drainTimer = setTimeout(() => resolve(true), drainMs))),
+        ]);
+        clearTimeout(drainTimer);
+        if (timedOut) {
+          cut = inFlight.size;
+          log.warn({ requests: cut, drainMs }, 'requests still running after the drain time: cutting them');
+          server.closeAllConnections();
+        }
+      }
+      // Connections that turned idle during the drain; anything left after a moment is cut.
+      server.closeIdleConnections();
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([closed, new Promise<void>((resolve) => (timer = setTimeout(resolve, 1000)))]);
+      clearTimeout(timer);
+      server.closeAllConnections();
+      await closed;
       await apollo.stop();
+      return cut;
     },
   };
 }

@@ -19,10 +19,17 @@ export interface DataSourceOptions {
   url: string;
   poolSize: number;
   onError: (message: string, err: unknown) => void;
+  /** statement_timeout of every connection (reads); 0 or unset: none. */
+  statementTimeoutMs?: number;
+  /** statement_timeout inside mutation transactions, when it differs from statementTimeoutMs. */
+  writeStatementTimeoutMs?: number;
 }
 
+/** The statement timeout transaction() sets for its writes, per DataSource. */
+export const writeTimeouts = new WeakMap<DataSource, number>();
+
 export function createDataSource(options: DataSourceOptions): DataSource {
-  return new DataSource({
+  const db = new DataSource({
     type: 'postgres',
     url: options.url,
     entities: ENTITIES,
@@ -37,8 +44,14 @@ export function createDataSource(options: DataSourceOptions): DataSource {
       connectionTimeoutMillis: 3000,
       idleTimeoutMillis: 30_000,
       application_name: 'ml-asset-graph',
+      // Sent with the connection's start-up packet: no statement of ours runs unbounded.
+      ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
     },
   });
+  if (options.writeStatementTimeoutMs !== undefined && options.writeStatementTimeoutMs !== (options.statementTimeoutMs ?? 0)) {
+    writeTimeouts.set(db, options.writeStatementTimeoutMs);
+  }
+  return db;
 }
 
 type Hydrator<T> = (row: Record<string, unknown>) => T;

@@ -1,5 +1,6 @@
-// Per-request state that lower layers reach without threading it through every call:
-// the SQL statement counter read by logs, metrics, tests and the benchmark.
+// Per-request state that lower layers reach without threading it through every call: the SQL
+// statement counter read by logs, metrics, tests and the benchmark; the abort signal and the pool
+// connections the request holds, so its SQL can be cancelled when its client goes away.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { AbstractLogger, LogLevel, LogMessage, QueryRunner } from 'typeorm';
 
@@ -14,6 +15,21 @@ export interface RequestScope {
   fallback?: string;
   /** The compiled path's `data` as PostgreSQL wrote it. */
   compiledData?: string;
+  /** Aborted when the client disconnects before its answer (or shutdown cuts the request). */
+  signal?: AbortSignal;
+  /** 'mutation' requests are left to finish when their client goes away (see pool-gate.ts). */
+  operationType?: 'query' | 'mutation' | 'subscription';
+  /** Who is asking, for the pool share: the api key id, else the client address. */
+  caller?: string;
+  /** When the request started (Date.now()). */
+  startedAt?: number;
+  /** Pool connections the request holds right now (maintained by pool-gate.ts). */
+  clients?: Set<unknown>;
+}
+
+/** The current request's abort signal, for code that runs SQL outside TypeORM. */
+export function requestSignal(): AbortSignal | undefined {
+  return requestScope.getStore()?.signal;
 }
 
 export const requestScope = new AsyncLocalStorage<RequestScope>();

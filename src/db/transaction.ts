@@ -1,15 +1,23 @@
 import { DataSource, EntityManager } from 'typeorm';
+import { writeTimeouts } from './data-source';
 
 const RETRYABLE = new Set(['40001', '40P01']);
 
 /**
  * One transaction per mutation. Deadlocks and serialization failures are retried a few times:
  * the whole function runs again on a fresh transaction, so it must not keep state outside it.
+ * Writes get WRITE_STATEMENT_TIMEOUT_MS instead of the read timeout: they queue on row locks
+ * behind other writers, and a timed-out write is rolled back whole.
  */
 export async function transaction<T>(db: DataSource, fn: (tx: EntityManager) => Promise<T>): Promise<T> {
+  const timeout = writeTimeouts.get(db);
+  const body = timeout === undefined ? fn : async (tx: EntityManager) => {
+    await tx.query(`SET LOCAL statement_timeout = ${Math.floor(timeout)}`);
+    return fn(tx);
+  };
   for (let attempt = 1; ; attempt++) {
     try {
-      return await db.transaction(fn);
+      return await db.transaction(body);
     } catch (err) {
       const code = (err as { driverError?: { code?: string }; code?: string }).driverError?.code ?? (err as { code?: string }).code;
       if (attempt >= 4 || !code || !RETRYABLE.has(code)) throw err;

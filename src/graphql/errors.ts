@@ -40,6 +40,19 @@ export class ServiceUnavailableError extends AppError {
   }
 }
 
+/** A statement ran past STATEMENT_TIMEOUT_MS (or no connection came free in time): HTTP 200 with this code. */
+export class QueryTimeoutError extends AppError {
+  constructor(message = 'the query ran longer than the statement timeout and was stopped: ask for less (a smaller `first`, fewer aliases, a narrower filter)') {
+    super(message, 'QUERY_TIMEOUT');
+  }
+}
+/** The request's client went away (or shutdown cut it): its SQL was cancelled. Nobody reads this. */
+export class QueryCancelledError extends AppError {
+  constructor() {
+    super('the request was cancelled: its client disconnected or the server is shutting down', 'QUERY_CANCELLED');
+  }
+}
+
 /** SQLSTATE classes that mean "the database is not there right now" rather than a bug. */
 const UNAVAILABLE_CODES = new Set(['57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006', '53300']);
 const UNAVAILABLE_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH']);
@@ -53,6 +66,8 @@ export function translateDatabaseError(err: unknown): AppError | undefined {
   if (code === '40001' || code === '40P01') return new ConflictError('concurrent update, please retry');
   // Data exceptions (a NUL character in text, a value out of range, …) come from values the client sent.
   if (code?.startsWith('22')) return new BadUserInputError('a value in the request cannot be stored (unsupported character or value out of range)');
+  // 57014 query_canceled: by statement_timeout, or by our cancel when the client went away.
+  if (code === '57014') return /statement timeout/i.test(e?.message ?? '') ? new QueryTimeoutError() : new QueryCancelledError();
   if (code === '54001') return new BadUserInputError('a value in the request is nested too deeply');
   if ((code && (UNAVAILABLE_CODES.has(code) || UNAVAILABLE_ERRNO.has(code))) ||
       /Connection terminated|connection timeout|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(e?.message ?? '')) {
