@@ -56,6 +56,24 @@ test('a read that runs past STATEMENT_TIMEOUT_MS answers QUERY_TIMEOUT with HTTP
   assert.equal((await app.ok(`{ projects { totalCount } }`)).projects.totalCount, 1);
 });
 
+test('a timeout while the api key is checked also answers QUERY_TIMEOUT with HTTP 200, not a 500', async () => {
+  const ADMIN = 'timeouts-admin-secret-0123456789';
+  const locked = await startTestApp({ AUTH: 'required', ADMIN_API_KEY: ADMIN, STATEMENT_TIMEOUT_MS: '300' });
+  try {
+    const lock = await lockTable(locked.databaseUrl, 'api_key');
+    let r: GqlResult;
+    try {
+      r = await within(locked.gql(`{ projects { totalCount } }`, undefined, { token: ADMIN }), 10_000, 'the key lookup is never stopped');
+    } finally {
+      await lock.release();
+    }
+    assert.equal(r.status, 200);
+    assert.equal(codeOf(r), 'QUERY_TIMEOUT');
+  } finally {
+    await locked.close();
+  }
+});
+
 test('a mutation waits past the read timeout, within WRITE_STATEMENT_TIMEOUT_MS, and commits', async () => {
   const lock = await lockTable(app.databaseUrl, 'project');
   const write = app.gql(`mutation { createProject(input: { name: "patient" }) { name } }`);

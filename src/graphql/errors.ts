@@ -43,7 +43,8 @@ export class ServiceUnavailableError extends AppError {
 /** A statement ran past STATEMENT_TIMEOUT_MS (or no connection came free in time): HTTP 200 with this code. */
 export class QueryTimeoutError extends AppError {
   constructor(message = 'the query ran longer than the statement timeout and was stopped: ask for less (a smaller `first`, fewer aliases, a narrower filter)') {
-    super(message, 'QUERY_TIMEOUT');
+    // 200 wherever it is thrown: before execution (the api key lookup) Apollo would otherwise send a 500.
+    super(message, 'QUERY_TIMEOUT', { http: { status: 200 } });
   }
 }
 /** The request's client went away (or shutdown cut it): its SQL was cancelled. Nobody reads this. */
