@@ -56,6 +56,18 @@ test('a read that runs past STATEMENT_TIMEOUT_MS answers QUERY_TIMEOUT with HTTP
   assert.equal((await app.ok(`{ projects { totalCount } }`)).projects.totalCount, 1);
 });
 
+test('a compiled read stopped by the timeout answers QUERY_TIMEOUT without running again on the resolvers', async () => {
+  const lock = await lockTable(app.databaseUrl, 'project');
+  try {
+    const r = await within(app.gql(`query Compiled { projects { totalCount nodes { name } } }`), 10_000, 'the read is never stopped');
+    assert.equal(r.status, 200);
+    assert.equal(codeOf(r), 'QUERY_TIMEOUT');
+    assert.equal(r.sqlStatements, 1, 'one statement, stopped once');
+  } finally {
+    await lock.release();
+  }
+});
+
 test('a timeout while the api key is checked also answers QUERY_TIMEOUT with HTTP 200, not a 500', async () => {
   const ADMIN = 'timeouts-admin-secret-0123456789';
   const locked = await startTestApp({ AUTH: 'required', ADMIN_API_KEY: ADMIN, STATEMENT_TIMEOUT_MS: '300' });

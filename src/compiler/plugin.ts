@@ -6,7 +6,7 @@ import type { Pool } from 'pg';
 import type { App } from '../app';
 import { requestScope, RequestScope } from '../db/request-scope';
 import type { Context } from '../graphql/context';
-import { ServiceUnavailableError, translateDatabaseError } from '../graphql/errors';
+import { QueryCancelledError, QueryTimeoutError, ServiceUnavailableError, translateDatabaseError } from '../graphql/errors';
 import { OperationCompiler } from './compiler';
 
 /** Distinct statement texts given a name (prepared once per connection); later ones run unnamed. */
@@ -49,13 +49,22 @@ export function compilerPlugin(app: App): ApolloServerPlugin<Context> {
               return null;
             }
           } catch (err) {
+            const translated = translateDatabaseError(err);
             // A database that is away refuses the request as a whole, as when the api-key lookup fails.
-            const unavailable = translateDatabaseError(err);
-            if (unavailable instanceof ServiceUnavailableError) {
+            if (translated instanceof ServiceUnavailableError) {
               scope.executionPath = 'compiled';
               return {
                 http: { status: 503, headers: new HeaderMap() },
-                body: { kind: 'single', singleResult: { errors: [{ message: unavailable.message, extensions: { code: unavailable.extensions.code } }] } },
+                body: { kind: 'single', singleResult: { errors: [{ message: translated.message, extensions: { code: translated.extensions.code } }] } },
+              };
+            }
+            // Stopped by the statement timeout, or cancelled with its client: the resolvers would
+            // only run the same work again, for another timeout.
+            if (translated instanceof QueryTimeoutError || translated instanceof QueryCancelledError) {
+              scope.executionPath = 'compiled';
+              return {
+                http: { status: 200, headers: new HeaderMap() },
+                body: { kind: 'single', singleResult: { data: null, errors: [{ message: translated.message, extensions: { code: translated.extensions.code } }] } },
               };
             }
             // Anything else is a compiler bug: the resolvers answer instead.
