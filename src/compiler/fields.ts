@@ -13,7 +13,7 @@ import { STACKS } from '../domain/stacks/stacks.loaders';
 import { TAGS } from '../domain/tags/tags.loaders';
 import { decodeId, parseId } from '../graphql/ids';
 import { MAX_DEPTH, MAX_LIMIT, walkSql } from '../domain/lineage/lineage.service';
-import { pageRequest } from '../graphql/pagination';
+import { ListOrderField, pageRequest } from '../graphql/pagination';
 import type { FieldCompiler, FieldRef, Gen } from './compiler';
 import { Fallback } from './compiler';
 import { cursorSql, dateTimeSql, globalIdSql } from './json-sql';
@@ -97,7 +97,9 @@ function connection<F>(kind: KindName, source: ListSource<F>, parentColumn?: str
     const args = g.args(f);
     const page = pageRequest(args);
     const table = KINDS[kind].table;
-    const { column, cast, dir, cmp } = orderParts(source as ListSource<unknown>, page);
+    // A METADATA order sorts by an expression the page below cannot carry as a column.
+    if (page.field === ListOrderField.METADATA) throw new Fallback('orderBy METADATA', false);
+    const { column, orderBy: order, after } = orderParts(g.sql, source as ListSource<unknown>, page);
     const sort = column.slice('t.'.length);
     const conds = [
       ...(parentColumn ? [`t.${parentColumn} = ${row}.id`] : []),
@@ -105,9 +107,7 @@ function connection<F>(kind: KindName, source: ListSource<F>, parentColumn?: str
       ...filterConditions(g.sql, source as ListSource<any>, args.filter),
     ];
     const countWhere = where(conds);
-    if (page.after) {
-      conds.push(`(t.${sort}, t.id) ${cmp} (${g.sql.p(page.after.sort)}::${cast}, ${g.sql.p(page.after.id)}::uuid)`);
-    }
+    if (page.after) conds.push(after(page.after));
     const c = g.alias('c');
     const first = page.first;
     const inPage = `FILTER (WHERE ${c}.__i <= ${first})`;
@@ -140,7 +140,6 @@ function connection<F>(kind: KindName, source: ListSource<F>, parentColumn?: str
     });
     if (!json.includes(`${c}.`) && !countsRows) return `(SELECT ${json})`;
     const used = columnsOf(json, c, ['id']);
-    const order = `t.${sort} ${dir}, t.id ${dir}`;
     return `(SELECT ${json} FROM (SELECT ${used.map((u) => `t.${u}`).join(', ')}, row_number() OVER (ORDER BY ${order}) AS __i
       FROM ${table} t${where(conds)} ORDER BY ${order} LIMIT ${first + 1}) ${c})`;
   };

@@ -7,7 +7,9 @@ import type { Predicate } from '../graphql/scalars/string-predicate';
 import type { ResourceType } from '../domain/tags/taggable';
 import { hydrate } from './data-source';
 import { predicateSql, Sql } from './sql';
-import { deletedConditions, DeletedMode, KindName } from '../domain/kinds';
+import { deletedConditions, DeletedMode, KindName, KINDS } from '../domain/kinds';
+import { BadUserInputError } from '../graphql/errors';
+import { MetadataConditionInput, metadataConditionSql, metadataSortSql } from './metadata';
 
 export interface ListSource<F> {
   entity: EntityTarget<ObjectLiteral>;
@@ -31,6 +33,7 @@ export interface CommonFilter {
   updatedAfter?: Date;
   updatedBefore?: Date;
   deleted?: DeletedMode;
+  metadata?: MetadataConditionInput[];
 }
 
 export interface ListQuery<F> {
@@ -58,6 +61,10 @@ export function filterConditions<F extends CommonFilter>(sql: Sql, source: ListS
     for (const p of filter.tags ?? []) conds.push(tagExists(sql, source.resourceType, [p]));
     if (filter.withoutTags?.length) conds.push(`NOT ${tagExists(sql, source.resourceType, filter.withoutTags)}`);
   }
+  if (filter.metadata?.length) {
+    if (!carriesMetadata(source as ListSource<unknown>)) throw new BadUserInputError('metadata filters apply to runs, artifact versions and model versions', 'metadata');
+    filter.metadata.forEach((c, i) => conds.push(metadataConditionSql(sql, 't.metadata', c, `metadata[${i}]`)));
+  }
   if (source.extra) conds.push(...source.extra(sql, filter));
   return conds;
 }
@@ -72,22 +79,45 @@ function listConditions<F>(sql: Sql, source: ListSource<F>, query: ListQuery<F>)
   ];
 }
 
-export function orderParts(source: ListSource<unknown>, page: PageRequest) {
-  const column = page.field === ListOrderField.NAME ? `t.${source.nameColumn ?? 'name'}` : page.field === ListOrderField.UPDATED_AT ? 't.updated_at' : 't.created_at';
-  const cast = page.field === ListOrderField.NAME ? 'text' : 'timestamptz';
+function carriesMetadata(source: ListSource<unknown>): boolean {
+  return source.kind !== undefined && KINDS[source.kind].metadata;
+}
+
+const ORDER_COLUMN: Record<string, string> = { [ListOrderField.CREATED_AT]: 't.created_at', [ListOrderField.UPDATED_AT]: 't.updated_at' };
+
+/**
+ * The ORDER BY of a page and the keyset condition that starts it after a cursor. METADATA sorts
+ * by a jsonb value with NULLS LAST in both directions, so rows past a cursor are those after it
+ * among rows with the key, then every row without it.
+ */
+export function orderParts(sql: Sql, source: ListSource<unknown>, page: PageRequest) {
   const dir = page.direction === SortDirection.ASC ? 'ASC' : 'DESC';
-  return { column, cast, dir, cmp: dir === 'ASC' ? '>' : '<' };
+  const cmp = dir === 'ASC' ? '>' : '<';
+  if (page.field === ListOrderField.METADATA) {
+    if (!carriesMetadata(source)) throw new BadUserInputError('orderBy METADATA applies to runs, artifact versions and model versions', 'orderBy');
+    const column = metadataSortSql(sql, 't.metadata', page.metadataPath!);
+    const after = (cursor: NonNullable<PageRequest['after']>) => {
+      const id = `${sql.p(cursor.id)}::uuid`;
+      if (cursor.sort === null) return `(${column} IS NULL AND t.id ${cmp} ${id})`;
+      const v = `${sql.p(cursor.sort)}::jsonb`;
+      return `(${column} ${cmp} ${v} OR (${column} = ${v} AND t.id ${cmp} ${id}) OR ${column} IS NULL)`;
+    };
+    return { column, orderBy: `${column} ${dir} NULLS LAST, t.id ${dir}`, after };
+  }
+  const column = page.field === ListOrderField.NAME ? `t.${source.nameColumn ?? 'name'}` : ORDER_COLUMN[page.field];
+  const cast = page.field === ListOrderField.NAME ? 'text' : 'timestamptz';
+  const after = (cursor: NonNullable<PageRequest['after']>) =>
+    `(${column}, t.id) ${cmp} (${sql.p(cursor.sort)}::${cast}, ${sql.p(cursor.id)}::uuid)`;
+  return { column, orderBy: `${column} ${dir}, t.id ${dir}`, after };
 }
 
 function innerSelect<F>(sql: Sql, source: ListSource<F>, query: ListQuery<F>, extraConds: string[]): string {
-  const { column, cast, dir, cmp } = orderParts(source as ListSource<unknown>, query.page);
+  const { column, orderBy, after } = orderParts(sql, source as ListSource<unknown>, query.page);
   const conds = [...extraConds, ...listConditions(sql, source, query)];
-  if (query.page.after) {
-    conds.push(`(${column}, t.id) ${cmp} (${sql.p(query.page.after.sort)}::${cast}, ${sql.p(query.page.after.id)}::uuid)`);
-  }
+  if (query.page.after) conds.push(after(query.page.after));
   const where = conds.length ? `WHERE ${conds.join(' AND ')}` : '';
   return `SELECT t.*, ${column}::text AS __sort FROM ${source.table} t ${where}
-    ORDER BY ${column} ${dir}, t.id ${dir} LIMIT ${query.page.first + 1}`;
+    ORDER BY ${orderBy} LIMIT ${query.page.first + 1}`;
 }
 
 function countSelect<F>(sql: Sql, source: ListSource<F>, query: ListQuery<F>, extraConds: string[]): string {
@@ -99,7 +129,7 @@ function toConnection<T extends ObjectLiteral>(db: DataSource, source: ListSourc
   rows: Record<string, unknown>[], count: () => Promise<number>): Connection<T> {
   const hasNextPage = rows.length > page.first;
   const edges = rows.slice(0, page.first).map((row) => ({
-    cursor: encodeCursor(page.field, row.__sort as string, row.id as string),
+    cursor: encodeCursor(page.field, row.__sort as string | null, row.id as string, page.metadataKey),
     node: hydrate(db, source.entity, row) as T,
   }));
   let counted: Promise<number> | undefined;

@@ -2,7 +2,8 @@
 import { ArgsType, ClassType, Field, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { BadUserInputError } from './errors';
 import { UUID } from './ids';
-import { DateTimeScalar, StringPredicateScalar } from './scalars';
+import { DateTimeScalar, JSONScalar, StringPredicateScalar } from './scalars';
+import { metadataPath } from '../db/metadata';
 import type { Predicate } from './scalars/string-predicate';
 
 export enum SortDirection {
@@ -15,8 +16,12 @@ export enum ListOrderField {
   CREATED_AT = 'CREATED_AT',
   NAME = 'NAME',
   UPDATED_AT = 'UPDATED_AT',
+  METADATA = 'METADATA',
 }
-registerEnumType(ListOrderField, { name: 'ListOrderField' });
+registerEnumType(ListOrderField, {
+  name: 'ListOrderField',
+  valuesConfig: { METADATA: { description: 'Requires ListOrder.metadataKey; for kinds that carry metadata (runs, artifact versions, model versions).' } },
+});
 
 export enum DeletedFilter {
   EXCLUDE = 'EXCLUDE',
@@ -40,6 +45,29 @@ export class ListOrder {
 
   @Field(() => SortDirection, { defaultValue: SortDirection.DESC })
   direction: SortDirection;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'With field METADATA: the key or dotted path to sort by. Numbers sort as numbers; entities without the key come last.',
+  })
+  metadataKey?: string | null;
+}
+
+@InputType({
+  description: 'A condition on one metadata value. `key` is a top-level key or a dotted path into nested objects ("metrics.accuracy"). ' +
+    'Set exactly one operator (BAD_USER_INPUT otherwise). gt/gte/lt/lte compare numbers (a value that is not a JSON number, ' +
+    'a numeric string included, does not match); eq/ne compare JSON values (ne needs the key to be present).',
+})
+export class MetadataCondition {
+  @Field() key: string;
+  @Field(() => JSONScalar, { nullable: true }) eq?: unknown;
+  @Field(() => JSONScalar, { nullable: true }) ne?: unknown;
+  @Field(() => Number, { nullable: true }) gt?: number | null;
+  @Field(() => Number, { nullable: true }) gte?: number | null;
+  @Field(() => Number, { nullable: true }) lt?: number | null;
+  @Field(() => Number, { nullable: true }) lte?: number | null;
+  @Field(() => Boolean, { nullable: true, description: 'true: the key is present and not null; false: absent or null.' }) exists?: boolean | null;
+  @Field(() => StringPredicateScalar, { nullable: true, description: 'A StringPredicate on a string value.' }) matches?: Predicate | null;
 }
 
 const WITHOUT_TAGS_DESCRIPTION = 'Entities none of whose tags matches any entry, e.g. ["startswith:environment-"] finds the ones with no environment tag.';
@@ -108,23 +136,26 @@ export const MAX_PAGE_SIZE = 100;
 
 export interface Cursor {
   field: ListOrderField;
-  sort: string;
+  /** The sort value as PostgreSQL prints it; null for a METADATA cursor on a row without the key. */
+  sort: string | null;
   id: string;
 }
 
 /** The first element of a cursor: which order it belongs to. */
-export const CURSOR_FIELD: Record<ListOrderField, string> = { CREATED_AT: 'c', NAME: 'n', UPDATED_AT: 'u' };
+export const CURSOR_FIELD: Record<ListOrderField, string> = { CREATED_AT: 'c', NAME: 'n', UPDATED_AT: 'u', METADATA: 'm' };
 const FIELD_OF_CURSOR = new Map(Object.entries(CURSOR_FIELD).map(([f, c]) => [c, f as ListOrderField]));
 const TIMESTAMP_FIELDS = new Set([ListOrderField.CREATED_AT, ListOrderField.UPDATED_AT]);
 
-export function encodeCursor(field: ListOrderField, sort: string, id: string): string {
-  return Buffer.from(JSON.stringify([CURSOR_FIELD[field], sort, id])).toString('base64url');
+/** A METADATA cursor also carries its key, so it cannot page a list sorted by another key. */
+export function encodeCursor(field: ListOrderField, sort: string | null, id: string, metadataKey?: string): string {
+  const parts = field === ListOrderField.METADATA ? [CURSOR_FIELD[field], sort, id, metadataKey] : [CURSOR_FIELD[field], sort, id];
+  return Buffer.from(JSON.stringify(parts)).toString('base64url');
 }
 
 /** created_at or updated_at as PostgreSQL prints timestamptz::text, e.g. "2026-11-25 04:07:49.020123+00". */
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?$/;
 
-export function decodeCursor(cursor: string, field: ListOrderField): Cursor {
+export function decodeCursor(cursor: string, field: ListOrderField, metadataKey?: string): Cursor {
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
@@ -132,15 +163,31 @@ export function decodeCursor(cursor: string, field: ListOrderField): Cursor {
     parsed = undefined;
   }
   const invalid = () => new BadUserInputError(`after: "${cursor.slice(0, 60)}" is not a valid cursor`, 'after');
-  if (!Array.isArray(parsed) || parsed.length !== 3 || !parsed.every((p) => typeof p === 'string')) throw invalid();
-  const [f, sort, id] = parsed as string[];
-  const cursorField = FIELD_OF_CURSOR.get(f);
-  // Cursors are opaque but not signed: check what reaches SQL so a forged one is bad input, not a 500.
-  if (!cursorField || !UUID.test(id) || (TIMESTAMP_FIELDS.has(cursorField) && !TIMESTAMP.test(sort)) || sort.length > 1000 || sort.includes('\0')) {
+  if (!Array.isArray(parsed) || parsed.length < 3 || parsed.length > 4) throw invalid();
+  const [f, sort, id, key] = parsed as unknown[];
+  const cursorField = typeof f === 'string' ? FIELD_OF_CURSOR.get(f) : undefined;
+  if (!cursorField || typeof id !== 'string') throw invalid();
+  if (cursorField === ListOrderField.METADATA) {
+    // The sort value is JSON text (or null: the row had no such key); it reaches SQL as ::jsonb.
+    if (parsed.length !== 4 || typeof key !== 'string' || !(sort === null || (typeof sort === 'string' && sort.length <= 4000 && isJson(sort)))) throw invalid();
+  } else if (parsed.length !== 3 || typeof sort !== 'string' || sort.length > 1000 || (TIMESTAMP_FIELDS.has(cursorField) && !TIMESTAMP.test(sort))) {
     throw invalid();
   }
-  if (cursorField !== field) throw new BadUserInputError('after: the cursor belongs to a list in another order', 'after');
-  return { field, sort, id };
+  // Cursors are opaque but not signed: check what reaches SQL so a forged one is bad input, not a 500.
+  if (!UUID.test(id) || (typeof sort === 'string' && sort.includes('\0'))) throw invalid();
+  if (cursorField !== field || (field === ListOrderField.METADATA && key !== metadataKey)) {
+    throw new BadUserInputError('after: the cursor belongs to a list in another order', 'after');
+  }
+  return { field, sort: sort as string | null, id };
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export interface PageRequest {
@@ -148,6 +195,9 @@ export interface PageRequest {
   after?: Cursor;
   field: ListOrderField;
   direction: SortDirection;
+  /** With METADATA: the key as given, and as a path. */
+  metadataKey?: string;
+  metadataPath?: string[];
 }
 
 export function pageRequest(args: PageArgs): PageRequest {
@@ -157,7 +207,15 @@ export function pageRequest(args: PageArgs): PageRequest {
   }
   const field = args.orderBy?.field ?? ListOrderField.CREATED_AT;
   const direction = args.orderBy?.direction ?? SortDirection.DESC;
-  return { first, field, direction, after: args.after ? decodeCursor(args.after, field) : undefined };
+  const metadataKey = args.orderBy?.metadataKey ?? undefined;
+  if ((field === ListOrderField.METADATA) !== (metadataKey !== undefined)) {
+    throw new BadUserInputError('orderBy: metadataKey goes with field METADATA, and METADATA needs a metadataKey', 'orderBy');
+  }
+  const metadataPathParts = metadataKey === undefined ? undefined : metadataPath(metadataKey, 'orderBy.metadataKey');
+  return {
+    first, field, direction, metadataKey, metadataPath: metadataPathParts,
+    after: args.after ? decodeCursor(args.after, field, metadataKey) : undefined,
+  };
 }
 
 export interface Edge<T> {

@@ -86,10 +86,14 @@ export type ListFilter = {
 export type ListOrder = {
   direction?: SortDirection;
   field?: ListOrderField;
+  /** With field METADATA: the key or dotted path to sort by. Numbers sort as numbers; entities without the key come last. */
+  metadataKey?: string | null | undefined;
 };
 
 export type ListOrderField =
   | 'CREATED_AT'
+  /** Requires ListOrder.metadataKey; for kinds that carry metadata (runs, artifact versions, model versions). */
+  | 'METADATA'
   | 'NAME'
   | 'UPDATED_AT';
 

@@ -1,5 +1,5 @@
 import { ArgsType, Field, ID, InputType, ObjectType } from 'type-graphql';
-import { connectionType, ListFilter, PageArgs } from '../../graphql/pagination';
+import { connectionType, ListFilter, MetadataCondition, PageArgs } from '../../graphql/pagination';
 import { JSONScalar, StringPredicateScalar } from '../../graphql/scalars';
 import type { Predicate } from '../../graphql/scalars/string-predicate';
 import { TagInput } from '../tags/tags.types';
@@ -14,6 +14,9 @@ export class ArtifactVersionFilter extends ListFilter {
 
   @Field(() => ArtifactType, { nullable: true })
   type?: ArtifactType;
+
+  @Field(() => [MetadataCondition], { nullable: true, description: 'Every condition must hold (AND), e.g. [{key: "accuracy", gt: 0.9}].' })
+  metadata?: MetadataCondition[];
 }
 
 @InputType()

@@ -1,5 +1,5 @@
 import { ArgsType, Field, ID, InputType } from 'type-graphql';
-import { connectionType, ListFilter, PageArgs } from '../../graphql/pagination';
+import { connectionType, ListFilter, MetadataCondition, PageArgs } from '../../graphql/pagination';
 import { DateTimeScalar, JSONScalar, StringPredicateScalar } from '../../graphql/scalars';
 import type { Predicate } from '../../graphql/scalars/string-predicate';
 import { ArtifactType } from '../artifacts/artifact-type';
@@ -19,6 +19,9 @@ export class RunFilter extends ListFilter {
 
   @Field(() => StringPredicateScalar, { nullable: true, description: "filters on the stack's name" })
   stack?: Predicate;
+
+  @Field(() => [MetadataCondition], { nullable: true, description: 'Every condition must hold (AND), e.g. [{key: "accuracy", gt: 0.9}].' })
+  metadata?: MetadataCondition[];
 }
 
 @InputType()
