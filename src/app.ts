@@ -10,6 +10,34 @@ import { Role } from './domain/auth/role';
 import { buildAppSchema } from './graphql/schema';
 import { GraphQLSchema } from 'graphql';
 import { Logger } from './logger';
+import { removeOldEvents } from './domain/events/events.retention';
+import { WebhookDispatcher } from './domain/events/webhooks.service';
+
+interface BackgroundJobs {
+  webhooks: WebhookDispatcher;
+  stop(): Promise<void>;
+}
+
+/** Work every replica does beside answering requests: webhook deliveries and event retention. */
+function startBackgroundJobs(db: DataSource, url: string, config: Config, log: Logger): BackgroundJobs {
+  const webhooks = new WebhookDispatcher(url, config.webhooks, (err) => log.warn({ err }, 'webhook delivery failed; retrying'));
+  webhooks.start();
+  const retention = () => removeOldEvents(db, config.eventRetentionDays)
+    .then((n) => n && log.info({ removed: n }, 'old events removed'))
+    .catch((err) => log.warn({ err }, 'event retention failed'));
+  const first = setTimeout(retention, 60_000);
+  const hourly = setInterval(retention, 3_600_000);
+  first.unref();
+  hourly.unref();
+  return {
+    webhooks,
+    stop: async () => {
+      clearTimeout(first);
+      clearInterval(hourly);
+      await webhooks.stop();
+    },
+  };
+}
 
 export interface App {
   config: Config;
@@ -19,6 +47,7 @@ export interface App {
   schema: GraphQLSchema;
   embedded: EmbeddedDatabase | null;
   databaseUrl: string;
+  background: BackgroundJobs;
 }
 
 /** Any fixed 64-bit number: the key of the advisory lock held while migrating. */
@@ -71,15 +100,17 @@ export async function openDatabase(config: Config, log: Logger): Promise<{ db: D
 
 export async function createApp(config: Config, log: Logger): Promise<App> {
   const { db, embedded, url } = await openDatabase(config, log);
-  const services = createServices(db, { authRequired: config.auth === 'required' });
+  const services = createServices(db, { authRequired: config.auth === 'required', webhooks: config.webhooks });
   if (config.adminApiKey) {
     await services.auth.createKey({ name: 'admin', role: Role.ADMIN, projects: [] }, config.adminApiKey);
     log.info('bootstrap admin api key from ADMIN_API_KEY is in place');
   }
-  return { config, log, db, services, schema: buildAppSchema(), embedded, databaseUrl: url };
+  const background = startBackgroundJobs(db, url, config, log);
+  return { config, log, db, services, schema: buildAppSchema(), embedded, databaseUrl: url, background };
 }
 
 export async function closeApp(app: App): Promise<void> {
+  await app.background.stop();
   if (app.db.isInitialized) await app.db.destroy();
   await app.embedded?.stop();
 }

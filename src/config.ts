@@ -30,6 +30,9 @@ export interface Config {
   slowOperationMs: number;
   playground: boolean;
   metrics: boolean;
+  eventRetentionDays: number;
+  subscriptionSendTimeoutMs: number;
+  webhooks: { maxAttempts: number; backoffMs: number; timeoutMs: number; allowedHosts: string[] };
   /** Query operations compile to one SQL statement (src/compiler); false: every operation runs on the resolvers. */
   compiler: boolean;
   /** Honour `x-execution-path: resolvers` (tests and debugging only). */
@@ -135,6 +138,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     slowOperationMs: int(env, 'SLOW_OPERATION_MS', 500),
     playground: bool(env, 'PLAYGROUND', true),
     metrics: bool(env, 'METRICS', true),
+    eventRetentionDays: int(env, 'EVENT_RETENTION_DAYS', 90, 1),
+    subscriptionSendTimeoutMs: int(env, 'SUBSCRIPTION_SEND_TIMEOUT_MS', 30_000, 1),
+    webhooks: {
+      maxAttempts: int(env, 'WEBHOOK_MAX_ATTEMPTS', 6, 1),
+      backoffMs: int(env, 'WEBHOOK_BACKOFF_MS', 20_000, 1),
+      timeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 1),
+      allowedHosts: (env.WEBHOOK_ALLOWED_HOSTS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    },
     compiler: bool(env, 'COMPILER', true),
     executionPathHeader: bool(env, 'EXECUTION_PATH_HEADER', false),
     workers: env.WORKERS === 'auto' ? os.availableParallelism() : int(env, 'WORKERS', 1, 1),

@@ -10,6 +10,7 @@ import type { Context } from './graphql/context';
 import { createFormatError, translateDatabaseError } from './graphql/errors';
 import { costPlugin, limitRules, parseOptions } from './graphql/limits';
 import { createLoaders } from './graphql/loaders';
+import { attachSubscriptions } from './graphql/subscriptions';
 import { compiledBody, compilerPlugin, EXECUTION_PATH_HEADER } from './compiler/plugin';
 import { requestScope } from './db/request-scope';
 import { MIGRATIONS } from './db/data-source';
@@ -348,6 +349,7 @@ export async function startHttpServer(app: App, port: number, host: string): Pro
     }).then(() => metrics?.countHttp(route, res.statusCode));
   });
   server.keepAliveTimeout = 65_000;
+  const subscriptions = attachSubscriptions(server, app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());
@@ -360,6 +362,7 @@ export async function startHttpServer(app: App, port: number, host: string): Pro
     url,
     close: async (drainMs = 10_000) => {
       draining = true;
+      await subscriptions.close();
       for (const res of inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();

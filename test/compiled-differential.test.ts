@@ -230,6 +230,15 @@ test('every query operation of the TypeScript client answers the same on both pa
   assert.ok(compiled > 0);
 });
 
+test('a connection asked only for hasNextPage still reads its page', async () => {
+  const query = '{ project(name: "fraud-detection") { artifacts(first: 1) { pageInfo { hasNextPage } } pipelines(first: 1) { pageInfo { hasNextPage hasPreviousPage } totalCount } } }';
+  const answer = await same(query);
+  assert.equal(answer.path, 'compiled');
+  const data = (answer.body as { data: any }).data.project;
+  assert.equal(data.artifacts.pageInfo.hasNextPage, true);
+  assert.equal(data.pipelines.pageInfo.hasNextPage, true);
+});
+
 test('the README and playground examples answer the same on both paths', async () => {
   const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
   const blocks = [...readme.matchAll(/```graphql\n([\s\S]*?)```/g)].map((m) => m[1]);

@@ -13,10 +13,11 @@ import { STACKS } from '../domain/stacks/stacks.loaders';
 import { TAGS } from '../domain/tags/tags.loaders';
 import { decodeId, parseId } from '../graphql/ids';
 import { MAX_DEPTH, MAX_LIMIT, walkSql } from '../domain/lineage/lineage.service';
+import { decodeAfter, DEFAULT_EVENT_PAGE, eventConditions, MAX_EVENT_PAGE } from '../domain/events/events.service';
 import { ListOrderField, pageRequest } from '../graphql/pagination';
 import type { FieldCompiler, FieldRef, Gen } from './compiler';
 import { Fallback } from './compiler';
-import { cursorSql, dateTimeSql, globalIdSql } from './json-sql';
+import { base64url, cursorSql, dateTimeSql, globalIdSql } from './json-sql';
 
 type Fields = Record<string, FieldCompiler>;
 type Where = (c: string, row: string, g: Gen, f: FieldRef) => string[];
@@ -203,6 +204,51 @@ const Query: Fields = {
     return ids.length ? `json_build_array(${ids.map((id, i) => nodeById(g, f.nodes, id, `ids[${i}]`)).join(', ')})` : `'[]'::json`;
   },
   lineage,
+  // events.service list(): oldest first after a sequence, the caller's scope and the filter.
+  events: (g, _row, f) => {
+    const args = g.args(f);
+    const first: number = args.first ?? DEFAULT_EVENT_PAGE;
+    if (!Number.isInteger(first) || first < 0 || first > MAX_EVENT_PAGE) throw new Fallback('events: first out of range', false);
+    let from: string;
+    let conds: string[];
+    try {
+      from = decodeAfter(args.after);
+      conds = eventConditions(g.sql, g.principal, args.filter, 'e');
+    } catch {
+      throw new Fallback('events: arguments the resolver refuses', false);
+    }
+    const count = `(SELECT count(*)::int FROM event e${where(conds)})`;
+    const c = g.alias('c');
+    const inPage = `FILTER (WHERE ${c}.__i <= ${first})`;
+    const cursor = base64url(`'seq:' || ${c}.sequence::text`);
+    let readsPage = false;
+    const json = objectOf(g, 'EventConnection', f.nodes, (name, nodes) => {
+      if (name !== 'totalCount') readsPage = true;
+      switch (name) {
+        case 'totalCount': return count;
+        case 'nodes': return `COALESCE(json_agg(${g.object('Event', c, nodes)} ORDER BY ${c}.__i) ${inPage}, '[]'::json)`;
+        case 'edges': {
+          const edge = objectOf(g, 'EventEdge', nodes, (n, en) => (n === 'cursor' ? cursor : g.object('Event', c, en)));
+          return `COALESCE(json_agg(${edge} ORDER BY ${c}.__i) ${inPage}, '[]'::json)`;
+        }
+        case 'pageInfo':
+          return objectOf(g, 'PageInfo', nodes, (n) => {
+            switch (n) {
+              case 'hasNextPage': return `(count(*) > ${first})`;
+              case 'hasPreviousPage': return from !== '0' ? 'true' : 'false';
+              case 'startCursor': return `min(${cursor}) FILTER (WHERE ${c}.__i = 1 AND ${c}.__i <= ${first})`;
+              default: return `(array_agg(${cursor} ORDER BY ${c}.__i DESC) ${inPage})[1]`;
+            }
+          });
+        default:
+          throw new Fallback(`EventConnection.${name} does not compile`, true);
+      }
+    });
+    if (!readsPage) return `(SELECT ${json})`;
+    const page = [...conds, `e.sequence > ${g.sql.p(from)}::bigint`];
+    return `(SELECT ${json} FROM (SELECT e.*, row_number() OVER (ORDER BY e.sequence) AS __i
+      FROM event e${where(page)} ORDER BY e.sequence LIMIT ${first + 1}) ${c})`;
+  },
   viewer: (g, _row, f) => objectOf(g, 'Viewer', f.nodes, (name) => {
     const { principal } = g;
     if (name === 'projects') return `${g.sql.p(principal.projects)}::text[]`;
@@ -302,6 +348,8 @@ function nodeById(g: Gen, nodes: FieldNode[], globalId: string, field: string): 
   const { type, id } = parseId(globalId, field);
   // Api keys are seen by admins only, and a scoped admin only some: that rule lives in auth.service.
   if (type === 'ApiKey') throw new Fallback('node(id) of an api key', false);
+  // Webhooks are seen by keys limited to no project only (nodes.service).
+  if (type === 'Webhook') throw new Fallback('node(id) of a webhook', false);
   const c = g.alias();
   const conds = [`${c}.id = ${g.sql.p(id)}::uuid`, ...g.visible(type, c, 'INCLUDE')];
   return `(SELECT ${g.object(type, c, nodes)} FROM ${KINDS[type].table} ${c}${where(conds)})`;
@@ -358,6 +406,17 @@ const stepArtifacts = (g: Gen, f: FieldRef, name: string, version: (nodes: Field
 
 export const FIELDS: Record<string, Fields> = {
   Query,
+  // The change log's rows; Query.events itself (its own cursor and filter) runs on the resolvers.
+  Event: {
+    id: (_g, row) => globalIdSql('Event', `${row}.id`),
+    sequence: (_g, row) => `${row}.sequence::text`,
+    kind: col('kind'),
+    at: time('at'),
+    actor: col('actor'),
+    data: col('data'),
+    subjectId: (_g, row) => base64url(`${row}.subject_type || ':' || ${row}.subject_id::text`),
+    project: parent('Project', 'project_id'),
+  },
   Project: {
     ...node('Project'),
     name: col('name'),

@@ -10,6 +10,8 @@ export interface RequestScope {
   /** The operation the document resolved to (null: anonymous or never resolved). */
   operationName?: string | null;
   errorCodes: string[];
+  /** Who is calling (the api key's name, or 'anonymous'): the actor of the events a request writes. */
+  actor?: string;
   /** Which path answered the operation (see src/compiler), and why not the compiled one. */
   executionPath?: 'compiled' | 'resolvers';
   fallback?: string;

@@ -58,6 +58,8 @@ export const KINDS = {
   ApiKey: { table: 'api_key', idPrefix: 'ApiKey', project: null, parent: null, tags: null, metadata: false, deletable: false },
   Stack: { table: 'stack', idPrefix: 'Stack', project: null, parent: null, tags: null, metadata: false, deletable: false },
   StackComponent: { table: 'stack_component', idPrefix: 'StackComponent', project: null, parent: null, tags: null, metadata: false, deletable: false },
+  Event: { table: 'event', idPrefix: 'Event', project: 'project_id', parent: null, tags: null, metadata: false, deletable: false },
+  Webhook: { table: 'webhook', idPrefix: 'Webhook', project: null, parent: null, tags: null, metadata: false, deletable: false },
 } as const satisfies Record<string, Kind>;
 
 export type KindName = keyof typeof KINDS;

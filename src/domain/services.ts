@@ -3,6 +3,8 @@ import { DataSource } from 'typeorm';
 import { ArtifactsService } from './artifacts/artifacts.service';
 import { AuthService } from './auth/auth.service';
 import { LifecycleService } from './lifecycle/lifecycle.service';
+import { EventsService } from './events/events.service';
+import { DEFAULT_WEBHOOK_SETTINGS, WebhookSettings, WebhooksService } from './events/webhooks.service';
 import { LineageService } from './lineage/lineage.service';
 import { ModelsService } from './models/models.service';
 import { NodesService } from './nodes/nodes.service';
@@ -13,7 +15,7 @@ import { RunsService } from './runs/runs.service';
 import { StacksService } from './stacks/stacks.service';
 import { TagsService } from './tags/tags.service';
 
-export function createServices(db: DataSource, options: { authRequired: boolean }) {
+export function createServices(db: DataSource, options: { authRequired: boolean; webhooks?: WebhookSettings }) {
   const projects = new ProjectsService(db);
   const tags = new TagsService(db, projects);
   const pipelines = new PipelinesService(db, projects, tags);
@@ -28,6 +30,8 @@ export function createServices(db: DataSource, options: { authRequired: boolean 
     runs: new RunsService(db, projects, pipelines, artifacts, models, tags),
     lineage: new LineageService(db),
     lifecycle: new LifecycleService(db),
+    events: new EventsService(db),
+    webhooks: new WebhooksService(db, options.webhooks ?? DEFAULT_WEBHOOK_SETTINGS),
     stacks: new StacksService(db),
     auth: new AuthService(db, options.authRequired),
     nodes: new NodesService(db, tags),

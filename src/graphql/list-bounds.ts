@@ -49,6 +49,8 @@ export const LIST_BOUNDS = {
   // What one ingested event named (MAX_DATASETS inputs and outputs per event).
   'OpenLineageIngestResult.inputs': { default: 1000, max: 1000 },
   'OpenLineageIngestResult.outputs': { default: 1000, max: 1000 },
+  // createWebhook refuses more than MAX_WEBHOOKS.
+  'Query.webhooks': { default: 100, max: 100 },
   // At most one version holds a stage; a promotion demotes it.
   'PromoteModelVersionPayload.demoted': { default: 1, max: 1 },
 } satisfies Record<string, ListBound>;

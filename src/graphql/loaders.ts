@@ -20,11 +20,12 @@ import { Stack, StackComponent } from '../domain/stacks/stack.entity';
 import { stackLoaders } from '../domain/stacks/stacks.loaders';
 import { Tag } from '../domain/tags/tag.entity';
 import { tagLoaders } from '../domain/tags/tags.loaders';
+import { Event, Webhook } from '../domain/events/event.entity';
 import type { Node } from './node';
 
 /** The entity class of each kind (the rest of what a kind is lives in domain/kinds.ts). */
 export const ENTITY_OF: { [K in KindName]: EntityTarget<Node> } = {
-  Project, Pipeline, PipelineRun, StepRun, Artifact, ArtifactVersion, Model, ModelVersion, Tag, ApiKey, Stack, StackComponent,
+  Project, Pipeline, PipelineRun, StepRun, Artifact, ArtifactVersion, Model, ModelVersion, Tag, ApiKey, Stack, StackComponent, Event, Webhook,
 };
 
 export function createLoaders(db: DataSource) {

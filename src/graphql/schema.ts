@@ -5,6 +5,8 @@ import { buildSchemaSync } from 'type-graphql';
 import { ArtifactResolver, ArtifactVersionResolver } from '../domain/artifacts/artifact.resolver';
 import { AuthResolver } from '../domain/auth/auth.resolver';
 import { LifecycleResolver } from '../domain/lifecycle/lifecycle.resolver';
+import { EventResolver } from '../domain/events/event.resolver';
+import { WebhookResolver } from '../domain/events/webhook.resolver';
 import { LineageResolver } from '../domain/lineage/lineage.resolver';
 import { ModelArtifactLinkResolver, ModelVersionResolver } from '../domain/models/model-version.resolver';
 import { ModelResolver } from '../domain/models/model.resolver';
@@ -23,13 +25,20 @@ export function buildAppSchema(): GraphQLSchema {
     resolvers: [
       ProjectResolver, PipelineResolver, PipelineRunResolver, StepRunResolver, StepArtifactResolver, ArtifactResolver,
       ArtifactVersionResolver, ModelResolver, ModelVersionResolver, ModelArtifactLinkResolver, TagResolver, StackResolver,
-      StackComponentResolver, LineageResolver, AuthResolver, NodeResolver, OpenLineageResolver, LifecycleResolver,
+      StackComponentResolver, LineageResolver, AuthResolver, NodeResolver, OpenLineageResolver, LifecycleResolver, EventResolver, WebhookResolver,
     ],
     scalarsMap: [
       { type: Date, scalar: DateTimeScalar },
       { type: Object, scalar: JSONScalar },
     ],
     orphanedTypes: [],
+    // Our one subscription brings its own source (the event feed); no topic-based pub/sub exists.
+    pubSub: {
+      publish: () => undefined,
+      subscribe: () => {
+        throw new Error('topic subscriptions are not used');
+      },
+    },
     validate: false,
     emitSchemaFile: false,
   });

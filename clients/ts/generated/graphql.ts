@@ -279,6 +279,7 @@ export type LogMetadataMutation = { logMetadata:
     | { __typename: 'ApiKey', id: string }
     | { __typename: 'Artifact', id: string }
     | { __typename: 'ArtifactVersion', metadata: unknown, id: string }
+    | { __typename: 'Event', id: string }
     | { __typename: 'Model', id: string }
     | { __typename: 'ModelVersion', metadata: unknown, id: string }
     | { __typename: 'Pipeline', id: string }
@@ -288,6 +289,7 @@ export type LogMetadataMutation = { logMetadata:
     | { __typename: 'StackComponent', id: string }
     | { __typename: 'StepRun', metadata: unknown, id: string }
     | { __typename: 'Tag', id: string }
+    | { __typename: 'Webhook', id: string }
    };
 
 export type CreateModelMutationVariables = Exact<{

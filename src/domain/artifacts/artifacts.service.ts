@@ -16,6 +16,8 @@ import { RegisterArtifactVersionInput, UpdateArtifactInput } from './artifacts.t
 import { decodeId } from '../../graphql/ids';
 import { Role } from '../auth/role';
 import { assertNameFree, given, updateRow } from '../lifecycle/edits';
+import { EventKind } from '../events/event-kind';
+import { emit } from '../events/events.outbox';
 
 export interface NewArtifactVersion {
   artifact: string;
@@ -101,6 +103,8 @@ export class ArtifactsService {
         producer?.stepId ?? null, producer?.runId ?? null, planned.map((p) => p.spec.outputName ?? null)]);
     const byKey = new Map(rows.map((r) => [`${r.artifact_id}/${r.version}`, hydrate(this.db, ArtifactVersion, r)]));
     const created = planned.map((p) => byKey.get(`${p.artifact.id}/${p.version}`)!);
+    emit(tx, ...created.map((v, i) => ({ kind: EventKind.ARTIFACT_VERSION_CREATED, projectId, subject: 'ArtifactVersion' as const, subjectId: v.id,
+      data: { artifact: planned[i].artifact.name, version: v.version } })));
     await this.tags.applyMany(tx, projectId, created.map((v, i) => ({
       target: { type: 'ARTIFACT_VERSION' as const, id: v.id, projectId, scopeId: v.artifactId },
       tags: [...(specs[i].tags ?? []), ...(producer?.cascade ?? [])],

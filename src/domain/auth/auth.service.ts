@@ -6,6 +6,7 @@ import { BadUserInputError, ForbiddenError, NotFoundError, UnauthenticatedError 
 import { decodeId } from '../../graphql/ids';
 import { validateName } from '../../graphql/validation';
 import { hydrate } from '../../db/data-source';
+import { requestScope } from '../../db/request-scope';
 import { transaction } from '../../db/transaction';
 import { ApiKey } from './api-key.entity';
 import { CreateApiKeyInput, CreatedApiKey } from './auth.types';
@@ -27,8 +28,18 @@ export class AuthService {
 
   constructor(private readonly db: DataSource, private readonly required: boolean) {}
 
-  /** The caller of a request; a bad or revoked key is always refused, even with auth off. */
+  /**
+   * The caller of a request; a bad or revoked key is always refused, even with auth off. It also
+   * becomes the actor of the events the request writes.
+   */
   async authenticate(authorization: string | undefined): Promise<Principal> {
+    const principal = await this.identify(authorization);
+    const scope = requestScope.getStore();
+    if (scope) scope.actor = principal.name;
+    return principal;
+  }
+
+  private async identify(authorization: string | undefined): Promise<Principal> {
     if (!authorization) {
       if (this.required) throw new UnauthenticatedError('an api key is required: send "Authorization: Bearer <secret>"');
       return ANONYMOUS;

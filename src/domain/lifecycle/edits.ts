@@ -2,6 +2,8 @@
 // name must be free among the live rows it has to be unique with.
 import { EntityManager } from 'typeorm';
 import { ConflictError } from '../../graphql/errors';
+import { EventKind } from '../events/event-kind';
+import { emit } from '../events/events.outbox';
 import { KindName, KINDS } from '../kinds';
 
 /** Runs `check` on a field that was given; undefined (absent) stays undefined. */
@@ -32,5 +34,7 @@ export async function updateRow(tx: EntityManager, kind: KindName, row: Record<s
   const sets = entries.map(([column], i) => `${column} = $${i + 3}`).join(', ');
   const [[updated]] = await tx.query(`UPDATE ${KINDS[kind].table} SET ${sets} WHERE ${projectColumn} = $1 AND id = $2 RETURNING *`,
     [row[projectColumn], row.id, ...entries.map(([, v]) => v)]);
+  emit(tx, { kind: EventKind.ENTITY_UPDATED, projectId: updated[projectColumn], subject: kind, subjectId: updated.id,
+    data: { fields: entries.map(([c]) => c.replace(/_([a-z])/g, (_, ch: string) => ch.toUpperCase())) } });
   return updated;
 }

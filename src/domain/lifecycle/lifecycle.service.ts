@@ -14,6 +14,8 @@ import { Role } from '../auth/role';
 import { DELETABLE_KINDS, KindName, KINDS, ownedKinds } from '../kinds';
 import { DeleteInput, DeletePayload } from './lifecycle.types';
 import { lockChecked, ProjectKind, writable } from '../access';
+import { EventKind } from '../events/event-kind';
+import { emit } from '../events/events.outbox';
 
 
 /** The name each deletable kind keeps unique among live rows, and within what. */
@@ -60,6 +62,10 @@ export class LifecycleService {
       }
       await tx.query('UPDATE tag_assignment SET resource_deleted = true WHERE project_id = $1 AND resource_id = ANY($2::uuid[])',
         [projectId, marked.flatMap((m) => m.ids)]);
+      emit(tx, ...marked.flatMap((m) => m.ids.map((markedId) => ({
+        kind: EventKind.ENTITY_DELETED, projectId, subject: m.kind, subjectId: markedId,
+        data: { reason, forced: Boolean(input.force), with: markedId === id ? null : input.id },
+      }))));
       return marked;
     });
     for (const m of marked) for (const markedId of m.ids) ctx.loaders.byId[m.kind].clear(markedId);
@@ -92,6 +98,9 @@ export class LifecycleService {
       }
       await tx.query('UPDATE tag_assignment SET resource_deleted = false WHERE project_id = $1 AND resource_id = ANY($2::uuid[])',
         [projectId, members.flatMap((m) => m.ids)]);
+      emit(tx, ...members.flatMap((m) => m.ids.map((memberId) => ({
+        kind: EventKind.ENTITY_RESTORED, projectId, subject: m.kind, subjectId: memberId, data: { with: memberId === id ? null : globalId },
+      }))));
       await tx.query('UPDATE deletion SET restored_at = clock_timestamp(), restored_by = $3 WHERE project_id = $1 AND id = $2',
         [projectId, deletionId, ctx.principal.name]);
       const [fresh] = await tx.query(`SELECT * FROM ${KINDS[type].table} WHERE project_id = $1 AND id = $2`, [projectId, id]);

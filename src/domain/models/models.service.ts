@@ -20,6 +20,8 @@ import {
   UpdateModelInput, UpdateModelVersionInput,
 } from './models.types';
 import { assertNameFree, given, updateRow } from '../lifecycle/edits';
+import { EventKind } from '../events/event-kind';
+import { emit } from '../events/events.outbox';
 
 const DIGITS = /^\d+$/;
 /** Stages a single version holds at a time; the others can be held by many. */
@@ -108,6 +110,8 @@ export class ModelsService {
       `INSERT INTO model_version (project_id, model_id, number, name, description, metadata) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
       [project.id, model.id, number, name, input.description ?? null, input.metadata ?? {}]);
     const version = hydrate(this.db, ModelVersion, row);
+    emit(tx, { kind: EventKind.MODEL_VERSION_CREATED, projectId: project.id, subject: 'ModelVersion', subjectId: version.id,
+      data: { model: model.name, number: version.number, name: version.name } });
     await this.tags.apply(tx, { type: 'MODEL_VERSION', id: version.id, projectId: project.id, scopeId: model.id }, input.tags ?? []);
     return version;
   }
@@ -241,6 +245,8 @@ export class ModelsService {
     await tx.query(
       'INSERT INTO stage_change (project_id, model_version_id, from_stage, to_stage, reason, actor) VALUES ($1, $2, $3, $4, $5, $6)',
       [version.projectId, version.id, version.stage, stage, reason, ctx.principal.name]);
+    emit(tx, { kind: EventKind.STAGE_CHANGED, projectId: version.projectId, subject: 'ModelVersion', subjectId: version.id,
+      data: { from: version.stage, to: stage, reason } });
     return Object.assign(new ModelVersion(), version, { stage });
   }
 }

@@ -16,6 +16,8 @@ import { KINDS, METADATA_KINDS, TAGGABLE_KINDS } from '../kinds';
 import { Tag } from '../tags/tag.entity';
 import type { TagsService, TagTarget } from '../tags/tags.service';
 import { TagInput } from '../tags/tags.types';
+import { EventKind } from '../events/event-kind';
+import { emit } from '../events/events.outbox';
 
 export class NodesService {
   constructor(private readonly db: DataSource, private readonly tags: TagsService) {}
@@ -26,6 +28,8 @@ export class NodesService {
     const node = await ctx.loaders.byId[type].load(id);
     if (!node) return null;
     if (type === 'ApiKey') return ctx.services.auth.canSee(ctx.principal, node as unknown as ApiKey) ? node : null;
+    // Webhooks name their targets: only the keys that manage them (unscoped ADMIN) see them.
+    if (type === 'Webhook') return ctx.principal.role === Role.ADMIN && ctx.principal.projectIds === null ? node : null;
     // Server-wide kinds (stacks, components) have no project; the rest are seen through theirs.
     if (KINDS[type].project === null) return node;
     const projectId = type === 'Project' ? node.id : (node as unknown as { projectId: string }).projectId;
@@ -77,6 +81,7 @@ export class NodesService {
         `UPDATE ${kind.table} SET metadata = metadata || $3::jsonb WHERE project_id = $1 AND id = $2 RETURNING *, octet_length(metadata::text) AS __size`,
         [row.project_id, id, JSON.stringify(patch)]);
       if (updated.__size >= MAX_METADATA_BYTES) throw new BadUserInputError('metadata would grow to 1 MB or more', 'metadata');
+      emit(tx, { kind: EventKind.METADATA_LOGGED, projectId: row.project_id, subject: type, subjectId: id, data: { keys: Object.keys(patch) } });
       return hydrate(this.db, ENTITY_OF[type], updated);
     });
   }

@@ -12,6 +12,12 @@ import { CreatePipelineInput, UpdatePipelineInput } from './pipelines.types';
 import { decodeId } from '../../graphql/ids';
 import { Role } from '../auth/role';
 import { assertNameFree, given, updateRow } from '../lifecycle/edits';
+import { EventKind } from '../events/event-kind';
+import { emit } from '../events/events.outbox';
+
+const pipelineCreated = (p: { id: string; name: string; project_id?: string; projectId?: string }) => ({
+  kind: EventKind.PIPELINE_CREATED, projectId: (p.projectId ?? p.project_id)!, subject: 'Pipeline' as const, subjectId: p.id, data: { name: p.name },
+});
 
 export class PipelinesService {
   constructor(private readonly db: DataSource, private readonly projects: ProjectsService, private readonly tags: TagsService) {}
@@ -26,6 +32,7 @@ export class PipelinesService {
         [project.id, name, description]);
       if (!row) throw new ConflictError(`pipeline "${name}" already exists in project "${project.name}"`);
       const pipeline = hydrate(this.db, Pipeline, row);
+      emit(tx, pipelineCreated(pipeline));
       await this.tags.apply(tx, { type: 'PIPELINE', id: pipeline.id, projectId: project.id, scopeId: project.id }, input.tags ?? []);
       return pipeline;
     });
@@ -52,7 +59,8 @@ export class PipelinesService {
     if (!row) {
       [row] = await tx.query(
         'INSERT INTO pipeline (project_id, name) VALUES ($1, $2) ON CONFLICT (project_id, name) WHERE deleted_at IS NULL DO NOTHING RETURNING *', [projectId, name]);
-      if (!row) [row] = await select();
+      if (row) emit(tx, pipelineCreated(row));
+      else [row] = await select();
     }
     return hydrate(this.db, Pipeline, row);
   }

@@ -14,6 +14,8 @@ import { CreateProjectInput, UpdateProjectInput } from './projects.types';
 import { given, updateRow } from '../lifecycle/edits';
 import { writable } from '../access';
 import { decodeId } from '../../graphql/ids';
+import { EventKind } from '../events/event-kind';
+import { emit } from '../events/events.outbox';
 
 export const PROJECTS: ListSource<NameFilter> = { entity: Project, table: 'project' };
 
@@ -37,6 +39,7 @@ export class ProjectsService {
          ON CONFLICT (name) DO NOTHING RETURNING *`,
         [name, validateText(input.displayName, 'displayName', 255), validateText(input.description, 'description')]);
       if (!row) throw new ConflictError(`project "${name}" already exists`);
+      emit(tx, { kind: EventKind.PROJECT_CREATED, projectId: row.id, subject: 'Project', subjectId: row.id, data: { name } });
       return hydrate(this.db, Project, row);
     });
   }

@@ -18,6 +18,8 @@ import { PipelineRun } from './pipeline-run.entity';
 import { isTerminal, RunStatus } from './run-status';
 import { RecordStepInput, StartRunInput } from './runs.types';
 import { StepRun } from './step-run.entity';
+import { EventKind } from '../events/event-kind';
+import { emit } from '../events/events.outbox';
 
 const MAX_CONFIG_BYTES = 1024 * 1024;
 /** Inputs and outputs a step may have (each); more is BAD_USER_INPUT, keeping one step's transaction short. */
@@ -71,6 +73,8 @@ export class RunsService {
           stackId, modelVersion?.id ?? null]);
       if (!row) throw new ConflictError(`run "${name}" already exists in project "${project.name}"`);
       const run = hydrate(this.db, PipelineRun, row);
+      emit(tx, { kind: EventKind.RUN_STARTED, projectId: project.id, subject: 'PipelineRun', subjectId: run.id,
+        data: { name: run.name, pipeline: pipeline.name, status: run.status } });
       await this.tags.apply(tx, { type: 'PIPELINE_RUN', id: run.id, projectId: project.id, scopeId: pipeline.id }, input.tags ?? []);
       return run;
     });
@@ -123,6 +127,8 @@ export class RunsService {
         [run.projectId, run.id, name, input.status, metadata, startedAt, endedAt]);
       if (!row) throw new ConflictError(`run "${run.name}" already has a step "${name}"`);
       const step = hydrate(this.db, StepRun, row);
+      emit(tx, { kind: EventKind.STEP_RECORDED, projectId: run.projectId, subject: 'StepRun', subjectId: step.id,
+        data: { name: step.name, status: step.status, run: run.name, inputs: inputs.length, outputs: outputs.length } });
       if (inputs.length) {
         await tx.query(
           `INSERT INTO step_input (project_id, step_run_id, name, artifact_version_id)
@@ -157,6 +163,7 @@ export class RunsService {
         `UPDATE pipeline_run SET status = $3, ended_at = CASE WHEN $4 THEN clock_timestamp() END
          WHERE project_id = $1 AND id = $2 RETURNING *`,
         [run.projectId, run.id, status, isTerminal(status)]);
+      emit(tx, { kind: EventKind.RUN_FINISHED, projectId: run.projectId, subject: 'PipelineRun', subjectId: run.id, data: { status, from: run.status } });
       return hydrate(this.db, PipelineRun, row);
     });
   }

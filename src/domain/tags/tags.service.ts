@@ -13,6 +13,10 @@ import type { ProjectsService } from '../projects/projects.service';
 import { Tag } from './tag.entity';
 import type { ResourceType } from './taggable';
 import { CreateTagInput, TagInput, UpdateTagInput } from './tags.types';
+import { EventKind } from '../events/event-kind';
+import { emit } from '../events/events.outbox';
+import { kindOfResourceType } from '../kinds';
+import { encodeId } from '../../graphql/ids';
 
 /** A taggable row: its kind, and the scope within which an exclusive tag has one holder. */
 export interface TagTarget {
@@ -48,6 +52,18 @@ function normaliseInputs(inputs: readonly TagInput[]): TagInput[] {
   }
   return [...byName.values()];
 }
+
+interface Assignment {
+  tag_id: string;
+  resource_type: ResourceType;
+  resource_id: string;
+  scope_id: string;
+  cascade: boolean;
+}
+
+const tagEvent = (kind: EventKind, projectId: string, a: Pick<Assignment, 'resource_type' | 'resource_id'>, data: Record<string, unknown>) => ({
+  kind, projectId, subject: kindOfResourceType(a.resource_type), subjectId: a.resource_id, data,
+});
 
 export class TagsService {
   constructor(private readonly db: DataSource, private readonly projects: ProjectsService) {}
@@ -89,21 +105,36 @@ export class TagsService {
     }
     const rows = [...assignments.values()];
     const exclusive = rows.filter((a) => a.exclusive);
+    let moved: Assignment[] = [];
     if (exclusive.length) {
-      await tx.query(
+      // UPDATE and DELETE … RETURNING come back from TypeORM as [rows, count].
+      [moved] = await tx.query(
         `DELETE FROM tag_assignment ta USING unnest($2::uuid[], $3::text[], $4::uuid[], $5::uuid[]) AS x(tag_id, resource_type, scope_id, resource_id)
          WHERE ta.project_id = $1 AND ta.tag_id = x.tag_id AND ta.resource_type = x.resource_type AND ta.scope_id = x.scope_id
-           AND ta.resource_id <> x.resource_id`,
+           AND ta.resource_id <> x.resource_id
+         RETURNING ta.tag_id, ta.resource_type, ta.resource_id, ta.scope_id, false AS cascade`,
         [projectId, exclusive.map((a) => a.tagId), exclusive.map((a) => a.target.type), exclusive.map((a) => a.target.scopeId),
           exclusive.map((a) => a.target.id)]);
     }
-    await tx.query(
+    // xmax = 0 tells a row this statement inserted from one it only updated: only new ones are TAG_ADDED.
+    const written: (Assignment & { inserted: boolean })[] = await tx.query(
       `INSERT INTO tag_assignment (project_id, tag_id, resource_type, resource_id, scope_id, is_exclusive, cascade)
        SELECT $1, tag_id, resource_type, resource_id, scope_id, excl, casc
        FROM unnest($2::uuid[], $3::text[], $4::uuid[], $5::uuid[], $6::boolean[], $7::boolean[]) AS x(tag_id, resource_type, resource_id, scope_id, excl, casc)
-       ON CONFLICT (project_id, resource_id, tag_id) DO UPDATE SET cascade = tag_assignment.cascade OR excluded.cascade`,
+       ON CONFLICT (project_id, resource_id, tag_id) DO UPDATE SET cascade = tag_assignment.cascade OR excluded.cascade
+       RETURNING tag_id, resource_type, resource_id, scope_id, cascade, (xmax = 0) AS inserted`,
       [projectId, rows.map((a) => a.tagId), rows.map((a) => a.target.type), rows.map((a) => a.target.id), rows.map((a) => a.target.scopeId),
         rows.map((a) => a.exclusive), rows.map((a) => a.cascade)]);
+    const tagById = new Map([...byName.values()].map((t) => [t.id, t]));
+    emit(tx, ...moved.map((m) => tagEvent(EventKind.TAG_REMOVED, projectId, m, { tag: tagById.get(m.tag_id)!.name })));
+    emit(tx, ...written.filter((w) => w.inserted).map((w) => {
+      const tag = tagById.get(w.tag_id)!;
+      const from = tag.exclusive ? moved.find((m) => m.tag_id === w.tag_id && m.resource_type === w.resource_type && m.scope_id === w.scope_id) : undefined;
+      return tagEvent(EventKind.TAG_ADDED, projectId, w, {
+        tag: tag.name, exclusive: tag.exclusive, cascade: w.cascade,
+        movedFrom: from ? encodeId(kindOfResourceType(from.resource_type), from.resource_id) : null,
+      });
+    }));
     const cascading = wanted.filter((w) => w.target.type === 'PIPELINE_RUN' && w.tags.some((t) => t.cascade));
     if (cascading.length) {
       // A cascade tag added to a run that already produced versions reaches those too. The caller
@@ -149,11 +180,13 @@ export class TagsService {
 
   async remove(tx: EntityManager, target: TagTarget, names: readonly string[]): Promise<void> {
     if (!names.length) return;
-    await tx.query(
+    const [removed]: [{ name: string }[]] = await tx.query(
       `DELETE FROM tag_assignment ta USING tag tg
        WHERE tg.project_id = ta.project_id AND tg.id = ta.tag_id AND ta.project_id = $1 AND ta.resource_id = $2
-         AND tg.name = ANY($3::text[])`,
+         AND tg.name = ANY($3::text[])
+       RETURNING tg.name`,
       [target.projectId, target.id, names]);
+    emit(tx, ...removed.map((r) => tagEvent(EventKind.TAG_REMOVED, target.projectId, { resource_type: target.type, resource_id: target.id }, { tag: r.name })));
   }
 
   async find(ctx: Context, projectName: string, name: string): Promise<Tag | null> {
@@ -214,7 +247,9 @@ export class TagsService {
       const { entity: tag } = await writable(ctx, tx, 'Tag', id, { role: Role.ADMIN, action: 'deleting a tag', lock: 'FOR UPDATE', ref: globalId });
       const [{ n }] = await tx.query('SELECT count(*)::int AS n FROM tag_assignment WHERE project_id = $1 AND tag_id = $2', [tag.projectId, id]);
       if (n > 0 && !force) throw new ConflictError(`tag "${tag.name}" is in use by ${n} ${n === 1 ? 'entity' : 'entities'}; pass force: true to delete it anyway`);
-      await tx.query('DELETE FROM tag_assignment WHERE project_id = $1 AND tag_id = $2', [tag.projectId, id]);
+      const [held]: [Assignment[]] = await tx.query('DELETE FROM tag_assignment WHERE project_id = $1 AND tag_id = $2 RETURNING resource_type, resource_id',
+        [tag.projectId, id]);
+      emit(tx, ...held.map((h) => tagEvent(EventKind.TAG_REMOVED, tag.projectId, h, { tag: tag.name })));
       await tx.query('DELETE FROM tag WHERE project_id = $1 AND id = $2', [tag.projectId, id]);
       return globalId;
     });
