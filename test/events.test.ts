@@ -114,6 +114,14 @@ test('metadata and edits are events; a mutation that fails writes none', async (
   const conflict = await app.gql(`mutation { createPipeline(input: { project: "ev-meta", name: "p" }) { id } }`);
   assert.equal(codeOf(conflict), 'CONFLICT');
   assert.equal((await eventsOf({ projects: ['ev-meta'] })).length, before.length);
+  // A delete marks the pipeline and its run: one event each; a restore brings both back.
+  await app.ok(`mutation($p: ID!) { delete(input: { id: $p, reason: "cleanup" }) { deleted } }`, { p: pipelineId });
+  await app.ok(`mutation($p: ID!) { restore(id: $p) { id } }`, { p: pipelineId });
+  const lifecycle = (await eventsOf({ projects: ['ev-meta'], kinds: ['ENTITY_DELETED', 'ENTITY_RESTORED'] })).map((e) => [e.kind, e.subjectId, e.data.reason ?? null]);
+  assert.deepEqual(lifecycle, [
+    ['ENTITY_DELETED', pipelineId, 'cleanup'], ['ENTITY_DELETED', run.id, 'cleanup'],
+    ['ENTITY_RESTORED', pipelineId, null], ['ENTITY_RESTORED', run.id, null],
+  ]);
 });
 
 test('a scoped key sees only its projects, and subject narrows to an entity and what it contains', async () => {
