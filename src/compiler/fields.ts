@@ -64,12 +64,14 @@ function columnsOf(sql: string, alias: string, always: string[] = []): string[] 
   return [...used];
 }
 
-// `id = ANY(ARRAY(…))` lets the planner look each tag up by its id index; a join to a tag table of
-// a few hundred rows tempts it into scanning or hashing that table once per tagged row (2× slower).
+// Each assignment finds its tag by key in a nested loop, reading only the columns the selection needs.
 const tags: FieldCompiler = (g, row, f) => {
   const c = g.alias();
-  const conds = [`${c}.id = ANY(ARRAY(SELECT ${c}a.tag_id FROM tag_assignment ${c}a WHERE ${c}a.resource_id = ${row}.id))`, ...g.visible('Tag', c, 'INCLUDE')];
-  return `(SELECT COALESCE(json_agg(${g.object('Tag', c, f.nodes)} ORDER BY ${c}.name), '[]'::json) FROM tag ${c}${where(conds)})`;
+  const json = g.object('Tag', c, f.nodes);
+  const conds = [`${c}x.project_id = ${c}a.project_id`, `${c}x.id = ${c}a.tag_id`, ...g.visible('Tag', `${c}x`, 'INCLUDE')];
+  return `(SELECT COALESCE(json_agg(${json} ORDER BY ${c}.name), '[]'::json) FROM tag_assignment ${c}a
+    CROSS JOIN LATERAL (SELECT ${columnsOf(json, c, ['name']).map((col) => `${c}x.${col}`).join(', ')} FROM tag ${c}x WHERE ${conds.join(' AND ')} OFFSET 0) ${c}
+    WHERE ${c}a.resource_id = ${row}.id)`;
 };
 
 /** An object of a type that is not a kind (links, stage changes, the viewer): `value` gives each field. */
