@@ -64,7 +64,8 @@ function columnsOf(sql: string, alias: string, always: string[] = []): string[] 
   return [...used];
 }
 
-// Each assignment finds its tag by key in a nested loop, reading only the columns the selection needs.
+// Each assignment finds its tag by primary key (a nested loop): a tag table of a few hundred rows
+// would otherwise tempt the planner into hashing the whole table once per tagged row.
 const tags: FieldCompiler = (g, row, f) => {
   const c = g.alias();
   const json = g.object('Tag', c, f.nodes);
