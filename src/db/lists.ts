@@ -34,7 +34,12 @@ export interface CommonFilter {
   updatedBefore?: Date;
   deleted?: DeletedMode;
   metadata?: MetadataConditionInput[];
+  or?: CommonFilter[];
+  not?: CommonFilter;
 }
+
+/** How deep or/not may nest (`deleted` is read from the outermost filter only). */
+export const MAX_FILTER_DEPTH = 8;
 
 export interface ListQuery<F> {
   filter?: F | null;
@@ -49,7 +54,7 @@ function tagExists(sql: Sql, resourceType: ResourceType, predicates: Predicate[]
     WHERE ta.project_id = t.project_id AND ta.resource_id = t.id AND ta.resource_type = '${resourceType}' AND (${match}))`;
 }
 
-export function filterConditions<F extends CommonFilter>(sql: Sql, source: ListSource<F>, filter: F | null | undefined): string[] {
+export function filterConditions<F extends CommonFilter>(sql: Sql, source: ListSource<F>, filter: F | null | undefined, depth = 0): string[] {
   if (!filter) return [];
   const conds: string[] = [];
   if (filter.name) conds.push(predicateSql(sql, `t.${source.nameColumn ?? 'name'}`, filter.name));
@@ -66,6 +71,15 @@ export function filterConditions<F extends CommonFilter>(sql: Sql, source: ListS
     filter.metadata.forEach((c, i) => conds.push(metadataConditionSql(sql, 't.metadata', c, `metadata[${i}]`)));
   }
   if (source.extra) conds.push(...source.extra(sql, filter));
+  if (filter.or || filter.not) {
+    if (depth >= MAX_FILTER_DEPTH) throw new BadUserInputError(`filter: or/not nest at most ${MAX_FILTER_DEPTH} deep`, 'filter');
+    const all = (f: CommonFilter) => {
+      const inner = filterConditions(sql, source, f as F, depth + 1);
+      return inner.length ? `(${inner.join(' AND ')})` : 'TRUE';
+    };
+    if (filter.or) conds.push(filter.or.length ? `(${filter.or.map(all).join(' OR ')})` : 'FALSE');
+    if (filter.not) conds.push(`NOT ${all(filter.not)}`);
+  }
   return conds;
 }
 

@@ -102,6 +102,12 @@ export class ListFilter extends NameFilter {
 
   @Field(() => DeletedFilter, { nullable: true, defaultValue: DeletedFilter.EXCLUDE, description: 'Read from the outermost filter only.' })
   deleted?: DeletedFilter;
+
+  @Field(() => [ListFilter], { nullable: true, description: 'Entities that match at least one of these filters (and the rest of this filter).' })
+  or?: ListFilter[];
+
+  @Field(() => ListFilter, { nullable: true, description: 'Entities that do not match this filter.' })
+  not?: ListFilter;
 }
 
 @ObjectType()

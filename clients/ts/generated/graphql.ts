@@ -76,6 +76,10 @@ export type ListFilter = {
   /** Read from the outermost filter only. */
   deleted?: DeletedFilter | null | undefined;
   name?: string | null | undefined;
+  /** Entities that do not match this filter. */
+  not?: ListFilter | null | undefined;
+  /** Entities that match at least one of these filters (and the rest of this filter). */
+  or?: Array<ListFilter> | null | undefined;
   tags?: Array<string> | null | undefined;
   updatedAfter?: string | null | undefined;
   updatedBefore?: string | null | undefined;

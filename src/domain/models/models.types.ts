@@ -17,6 +17,12 @@ export class ModelVersionFilter extends ListFilter {
 
   @Field(() => [MetadataCondition], { nullable: true, description: 'Every condition must hold (AND), e.g. [{key: "accuracy", gt: 0.9}].' })
   metadata?: MetadataCondition[];
+
+  @Field(() => [ModelVersionFilter], { nullable: true, description: 'Entities that match at least one of these filters (and the rest of this filter).' })
+  declare or?: ModelVersionFilter[];
+
+  @Field(() => ModelVersionFilter, { nullable: true, description: 'Entities that do not match this filter.' })
+  declare not?: ModelVersionFilter;
 }
 
 @InputType()

@@ -22,6 +22,12 @@ export class RunFilter extends ListFilter {
 
   @Field(() => [MetadataCondition], { nullable: true, description: 'Every condition must hold (AND), e.g. [{key: "accuracy", gt: 0.9}].' })
   metadata?: MetadataCondition[];
+
+  @Field(() => [RunFilter], { nullable: true, description: 'Entities that match at least one of these filters (and the rest of this filter).' })
+  declare or?: RunFilter[];
+
+  @Field(() => RunFilter, { nullable: true, description: 'Entities that do not match this filter.' })
+  declare not?: RunFilter;
 }
 
 @InputType()
