@@ -66,7 +66,7 @@ async function main() {
     console.log(`| ${c} | ${ms(without)} | ${ms(withE)} | ${ms(withE - without)} (${((withE / without - 1) * 100).toFixed(0)}%) |`);
   }
 
-  const config = loadConfig({ LOG_LEVEL: 'warn', DATABASE_URL: db.url, AUTH: 'off' });
+  const config = loadConfig({ LOG_LEVEL: 'error', DATABASE_URL: db.url, AUTH: 'off' });
   const app = await createApp(config, createLogger(config.logLevel));
   const http = await startHttpServer(app, 0, '127.0.0.1');
   const project = `bench-live-${randomBytes(3).toString('hex')}`;
