@@ -12,6 +12,8 @@ export interface RequestScope {
   errorCodes: string[];
   /** Who is calling (the api key's name, or 'anonymous'): the actor of the events a request writes. */
   actor?: string;
+  /** Transactions this request committed (mutations): errors after that must not invite a retry. */
+  committedWrites?: number;
   /** Which path answered the operation (see src/compiler), and why not the compiled one. */
   executionPath?: 'compiled' | 'resolvers';
   fallback?: string;

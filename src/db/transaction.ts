@@ -1,6 +1,7 @@
 import { DataSource, EntityManager } from 'typeorm';
 import { writeTimeouts } from './data-source';
 import { flushEvents } from '../domain/events/events.outbox';
+import { requestScope } from './request-scope';
 
 const RETRYABLE = new Set(['40001', '40P01']);
 
@@ -18,12 +19,15 @@ export async function transaction<T>(db: DataSource, fn: (tx: EntityManager) => 
   };
   for (let attempt = 1; ; attempt++) {
     try {
-      return await db.transaction(async (tx) => {
+      const result = await db.transaction(async (tx) => {
         const result = await body(tx);
         // Last statement of every writing transaction: the change log, in commit order.
         await flushEvents(tx);
         return result;
       });
+      const scope = requestScope.getStore();
+      if (scope) scope.committedWrites = (scope.committedWrites ?? 0) + 1;
+      return result;
     } catch (err) {
       const code = (err as { driverError?: { code?: string }; code?: string }).driverError?.code ?? (err as { code?: string }).code;
       if (attempt >= 4 || !code || !RETRYABLE.has(code)) throw err;

@@ -1,6 +1,7 @@
 // One base error class; each subclass sets the extensions.code clients branch on.
 import { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
+import { requestScope } from '../db/request-scope';
 
 export class AppError extends GraphQLError {
   constructor(message: string, code: string, extra: Record<string, unknown> = {}) {
@@ -70,6 +71,10 @@ export function translateDatabaseError(err: unknown): AppError | undefined {
   // 57014 query_canceled: by statement_timeout, or by our cancel when the client went away.
   if (code === '57014') return /statement timeout/i.test(e?.message ?? '') ? new QueryTimeoutError() : new QueryCancelledError();
   if (code === '54001') return new BadUserInputError('a value in the request is nested too deeply');
+  // TypeORM's, when the connection of a transaction went away under it (a database restart).
+  if ((err as { name?: string })?.name === 'QueryRunnerProviderAlreadyReleasedError') {
+    return new ServiceUnavailableError('the database is unavailable, please retry shortly');
+  }
   if ((code && (UNAVAILABLE_CODES.has(code) || UNAVAILABLE_ERRNO.has(code))) ||
       /Connection terminated|connection timeout|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(e?.message ?? '')) {
     return new ServiceUnavailableError('the database is unavailable, please retry shortly');
@@ -84,6 +89,25 @@ const CLIENT_CODES = new Set([
 ]);
 
 export function createFormatError(log: (err: unknown, formatted: GraphQLFormattedError) => void) {
+  const format = formatWith(log);
+  return (formatted: GraphQLFormattedError, error: unknown) => afterCommit(format(formatted, error));
+}
+
+/**
+ * A field below a mutation's root field fails only after that mutation's transaction committed
+ * (a pool timeout loading the result, the database going away): say that the write is in, so
+ * that a client does not retry it and write it twice.
+ */
+function afterCommit(formatted: GraphQLFormattedError): GraphQLFormattedError {
+  if (!requestScope.getStore()?.committedWrites || (formatted.path?.length ?? 0) < 2) return formatted;
+  return {
+    ...formatted,
+    message: `the write committed; do not retry it (reading its result failed: ${formatted.message})`,
+    extensions: { ...formatted.extensions, committed: true },
+  };
+}
+
+function formatWith(log: (err: unknown, formatted: GraphQLFormattedError) => void) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
     const chain = causes(error);
