@@ -142,7 +142,7 @@ export async function startHttpServer(app: App, port: number, host: string): Pro
     if (!config.corsOrigins.includes('*') && !config.corsOrigins.includes(origin)) return {};
     return {
       'access-control-allow-origin': origin,
-      'access-control-allow-headers': 'authorization, content-type, apollo-require-preflight',
+      'access-control-allow-headers': 'authorization, content-type, apollo-require-preflight, idempotency-key',
       'access-control-allow-methods': 'GET, POST, OPTIONS',
       vary: 'Origin',
     };
@@ -205,6 +205,7 @@ export async function startHttpServer(app: App, port: number, host: string): Pro
           loaders: createLoaders(app.db),
           services: app.services,
           requestId,
+          idempotencyKey: headers.get('idempotency-key') ?? null,
         }),
       });
       status = result.status ?? 200;

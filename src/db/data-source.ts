@@ -6,6 +6,7 @@ import { CountingLogger } from './request-scope';
 import { InitialSchema1764043200000 } from './migrations/1764043200000-initial-schema';
 import { TagFilterIndexes1764050400000 } from './migrations/1764050400000-tag-filter-indexes';
 import { StageChangeSequence1764100000000 } from './migrations/1764100000000-stage-change-sequence';
+import { IdempotencyKey1764100000001 } from './migrations/1764100000001-idempotency-key';
 import { UpdatedAt1764140000000 } from './migrations/1764140000000-updated-at';
 import { SoftDelete1764141000000 } from './migrations/1764141000000-soft-delete';
 import { MetadataIndexes1764142000000 } from './migrations/1764142000000-metadata-indexes';
@@ -13,8 +14,8 @@ import { OpenLineage1764150000000 } from './migrations/1764150000000-openlineage
 import { Events1764160000000 } from './migrations/1764160000000-events';
 
 export const MIGRATIONS = [
-  InitialSchema1764043200000, TagFilterIndexes1764050400000, StageChangeSequence1764100000000, UpdatedAt1764140000000, SoftDelete1764141000000,
-  MetadataIndexes1764142000000, OpenLineage1764150000000, Events1764160000000,
+  InitialSchema1764043200000, TagFilterIndexes1764050400000, StageChangeSequence1764100000000, IdempotencyKey1764100000001, UpdatedAt1764140000000,
+  SoftDelete1764141000000, MetadataIndexes1764142000000, OpenLineage1764150000000, Events1764160000000,
 ];
 
 export interface DataSourceOptions {

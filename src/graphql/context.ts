@@ -18,4 +18,6 @@ export interface Context {
     sendTimeoutMs: number;
     end: (code: number, reason: string) => void;
   };
+  /** The request's Idempotency-Key header, checked by the creating mutations that honour it. */
+  idempotencyKey?: string | null;
 }

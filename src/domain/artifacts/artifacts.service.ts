@@ -5,6 +5,7 @@ import { BadUserInputError, ConflictError } from '../../graphql/errors';
 import { validateMetadata, validateName, validateText } from '../../graphql/validation';
 import { hydrate } from '../../db/data-source';
 import { transaction } from '../../db/transaction';
+import { idempotencyKeyOf, once } from '../idempotency';
 import { writable, writableProject } from '../access';
 import type { ProjectsService } from '../projects/projects.service';
 import type { TagsService } from '../tags/tags.service';
@@ -114,10 +115,10 @@ export class ArtifactsService {
 
   async register(ctx: Context, input: RegisterArtifactVersionInput): Promise<ArtifactVersion> {
     this.validate(input);
+    idempotencyKeyOf(ctx);
     return transaction(this.db, async (tx) => {
       const project = await writableProject(ctx, tx, input.project);
-      const [version] = await this.createVersions(tx, project.id, [input]);
-      return version;
+      return once(ctx, tx, 'registerArtifactVersion', input, 'ArtifactVersion', async () => (await this.createVersions(tx, project.id, [input]))[0]);
     });
   }
 

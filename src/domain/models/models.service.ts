@@ -6,6 +6,7 @@ import { decodeId } from '../../graphql/ids';
 import { validateMetadata, validateName, validateText } from '../../graphql/validation';
 import { hydrate } from '../../db/data-source';
 import { transaction } from '../../db/transaction';
+import { idempotencyKeyOf, once } from '../idempotency';
 import { lockChecked, writable, writableProject } from '../access';
 import { Role } from '../auth/role';
 import type { Project } from '../projects/project.entity';
@@ -86,10 +87,11 @@ export class ModelsService {
   async createModelVersion(ctx: Context, input: CreateModelVersionInput): Promise<ModelVersion> {
     validateName(input.model, 'model');
     this.validateVersion(input);
+    idempotencyKeyOf(ctx);
     return transaction(this.db, async (tx) => {
       const project = await writableProject(ctx, tx, input.project);
-      const model = await this.ensureModel(tx, project.id, input.model);
-      return this.createVersion(tx, project, model, input);
+      return once(ctx, tx, 'createModelVersion', input, 'ModelVersion', async () =>
+        this.createVersion(tx, project, await this.ensureModel(tx, project.id, input.model), input));
     });
   }
 

@@ -8,6 +8,7 @@ import { validateDate, validateJsonDepth, validateMetadata, validateName } from 
 import { hydrate } from '../../db/data-source';
 import { transaction } from '../../db/transaction';
 import type { ArtifactsService } from '../artifacts/artifacts.service';
+import { idempotencyKeyOf, once } from '../idempotency';
 import { writable, writableProject } from '../access';
 import { Role } from '../auth/role';
 import type { ModelsService } from '../models/models.service';
@@ -55,28 +56,31 @@ export class RunsService {
       validateJsonDepth(input.config, 'config');
       if (Buffer.byteLength(JSON.stringify(input.config)) >= MAX_CONFIG_BYTES) throw new BadUserInputError('config must be smaller than 1 MB', 'config');
     }
+    idempotencyKeyOf(ctx);
     return transaction(this.db, async (tx) => {
       const project = await writableProject(ctx, tx, input.project);
-      let stackId: string | null = null;
-      if (input.stack != null) {
-        const [stack] = await tx.query('SELECT id FROM stack WHERE name = $1', [input.stack]);
-        if (!stack) throw new NotFoundError(`stack "${input.stack}" not found`);
-        stackId = stack.id;
-      }
-      const pipeline = await this.pipelines.ensure(tx, project.id, input.pipeline);
-      const modelVersion = input.model ? await this.models.versionForRun(tx, project, input.model) : null;
-      const name = input.name ?? runName(pipeline.name);
-      const [row] = await tx.query(
-        `INSERT INTO pipeline_run (project_id, pipeline_id, name, status, config, stack_id, model_version_id, started_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, clock_timestamp()) ON CONFLICT (project_id, name) WHERE deleted_at IS NULL DO NOTHING RETURNING *`,
-        [project.id, pipeline.id, name, RunStatus.RUNNING, input.config === undefined ? null : JSON.stringify(input.config),
-          stackId, modelVersion?.id ?? null]);
-      if (!row) throw new ConflictError(`run "${name}" already exists in project "${project.name}"`);
-      const run = hydrate(this.db, PipelineRun, row);
-      emit(tx, { kind: EventKind.RUN_STARTED, projectId: project.id, subject: 'PipelineRun', subjectId: run.id,
-        data: { name: run.name, pipeline: pipeline.name, status: run.status } });
-      await this.tags.apply(tx, { type: 'PIPELINE_RUN', id: run.id, projectId: project.id, scopeId: pipeline.id }, input.tags ?? []);
-      return run;
+      return once(ctx, tx, 'startRun', input, 'PipelineRun', async () => {
+        let stackId: string | null = null;
+        if (input.stack != null) {
+          const [stack] = await tx.query('SELECT id FROM stack WHERE name = $1', [input.stack]);
+          if (!stack) throw new NotFoundError(`stack "${input.stack}" not found`);
+          stackId = stack.id;
+        }
+        const pipeline = await this.pipelines.ensure(tx, project.id, input.pipeline);
+        const modelVersion = input.model ? await this.models.versionForRun(tx, project, input.model) : null;
+        const name = input.name ?? runName(pipeline.name);
+        const [row] = await tx.query(
+          `INSERT INTO pipeline_run (project_id, pipeline_id, name, status, config, stack_id, model_version_id, started_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, clock_timestamp()) ON CONFLICT (project_id, name) WHERE deleted_at IS NULL DO NOTHING RETURNING *`,
+          [project.id, pipeline.id, name, RunStatus.RUNNING, input.config === undefined ? null : JSON.stringify(input.config),
+            stackId, modelVersion?.id ?? null]);
+        if (!row) throw new ConflictError(`run "${name}" already exists in project "${project.name}"`);
+        const run = hydrate(this.db, PipelineRun, row);
+        emit(tx, { kind: EventKind.RUN_STARTED, projectId: project.id, subject: 'PipelineRun', subjectId: run.id,
+          data: { name: run.name, pipeline: pipeline.name, status: run.status } });
+        await this.tags.apply(tx, { type: 'PIPELINE_RUN', id: run.id, projectId: project.id, scopeId: pipeline.id }, input.tags ?? []);
+        return run;
+      });
     });
   }
 
@@ -106,43 +110,46 @@ export class RunsService {
     });
     assertUnique(inputs.map((i) => i.name), 'inputs.name');
     assertUnique(outputs.map((o) => o.name), 'outputs.name');
+    idempotencyKeyOf(ctx);
     return transaction(this.db, async (tx) => {
       const { entity: run } = await writable(ctx, tx, 'PipelineRun', runId, { role: Role.EDITOR, action: 'writing', lock: 'FOR NO KEY UPDATE', ref: input.run });
-      if (isTerminal(run.status)) {
-        throw new ConflictError(`run "${run.name}" is ${run.status}: steps are recorded while a run is INITIALIZING or RUNNING`);
-      }
-      if (outputs.some((o) => o.linkToModelAs) && !run.modelVersionId) {
-        throw new BadUserInputError('linkToModelAs needs a run started with a model', 'outputs.linkToModelAs');
-      }
-      if (inputs.length) {
-        const found: { id: string }[] = await tx.query('SELECT id FROM artifact_version WHERE project_id = $1 AND id = ANY($2::uuid[])',
-          [run.projectId, inputs.map((i) => i.id)]);
-        const ids = new Set(found.map((f) => f.id));
-        const missing = inputs.find((i) => !ids.has(i.id));
-        if (missing) throw new NotFoundError(`input "${missing.name}": artifact version "${missing.globalId}" not found in this project`);
-      }
-      const [row] = await tx.query(
-        `INSERT INTO step_run (project_id, run_id, name, status, metadata, started_at, ended_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
-         ON CONFLICT (project_id, run_id, name) DO NOTHING RETURNING *`,
-        [run.projectId, run.id, name, input.status, metadata, startedAt, endedAt]);
-      if (!row) throw new ConflictError(`run "${run.name}" already has a step "${name}"`);
-      const step = hydrate(this.db, StepRun, row);
-      emit(tx, { kind: EventKind.STEP_RECORDED, projectId: run.projectId, subject: 'StepRun', subjectId: step.id,
-        data: { name: step.name, status: step.status, run: run.name, inputs: inputs.length, outputs: outputs.length } });
-      if (inputs.length) {
-        await tx.query(
-          `INSERT INTO step_input (project_id, step_run_id, name, artifact_version_id)
-           SELECT $1, $2, n, v FROM unnest($3::text[], $4::uuid[]) AS x(n, v)`,
-          [run.projectId, step.id, inputs.map((i) => i.name), inputs.map((i) => i.id)]);
-      }
-      if (outputs.length) {
-        const cascade = await this.tags.cascadeTagsOf(tx, run.projectId, run.id);
-        const versions = await this.artifacts.createVersions(tx, run.projectId, outputs.map((o) => ({ ...o, outputName: o.name })),
-          { stepId: step.id, runId: run.id, cascade });
-        const links = outputs.flatMap((o, i) => (o.linkToModelAs ? [{ name: o.name, kind: o.linkToModelAs, artifactVersionId: versions[i].id }] : []));
-        await this.models.linkMany(tx, { projectId: run.projectId, id: run.modelVersionId! }, links);
-      }
-      return step;
+      return once(ctx, tx, 'recordStep', input, 'StepRun', async () => {
+        if (isTerminal(run.status)) {
+          throw new ConflictError(`run "${run.name}" is ${run.status}: steps are recorded while a run is INITIALIZING or RUNNING`);
+        }
+        if (outputs.some((o) => o.linkToModelAs) && !run.modelVersionId) {
+          throw new BadUserInputError('linkToModelAs needs a run started with a model', 'outputs.linkToModelAs');
+        }
+        if (inputs.length) {
+          const found: { id: string }[] = await tx.query('SELECT id FROM artifact_version WHERE project_id = $1 AND id = ANY($2::uuid[])',
+            [run.projectId, inputs.map((i) => i.id)]);
+          const ids = new Set(found.map((f) => f.id));
+          const missing = inputs.find((i) => !ids.has(i.id));
+          if (missing) throw new NotFoundError(`input "${missing.name}": artifact version "${missing.globalId}" not found in this project`);
+        }
+        const [row] = await tx.query(
+          `INSERT INTO step_run (project_id, run_id, name, status, metadata, started_at, ended_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+           ON CONFLICT (project_id, run_id, name) DO NOTHING RETURNING *`,
+          [run.projectId, run.id, name, input.status, metadata, startedAt, endedAt]);
+        if (!row) throw new ConflictError(`run "${run.name}" already has a step "${name}"`);
+        const step = hydrate(this.db, StepRun, row);
+        emit(tx, { kind: EventKind.STEP_RECORDED, projectId: run.projectId, subject: 'StepRun', subjectId: step.id,
+          data: { name: step.name, status: step.status, run: run.name, inputs: inputs.length, outputs: outputs.length } });
+        if (inputs.length) {
+          await tx.query(
+            `INSERT INTO step_input (project_id, step_run_id, name, artifact_version_id)
+             SELECT $1, $2, n, v FROM unnest($3::text[], $4::uuid[]) AS x(n, v)`,
+            [run.projectId, step.id, inputs.map((i) => i.name), inputs.map((i) => i.id)]);
+        }
+        if (outputs.length) {
+          const cascade = await this.tags.cascadeTagsOf(tx, run.projectId, run.id);
+          const versions = await this.artifacts.createVersions(tx, run.projectId, outputs.map((o) => ({ ...o, outputName: o.name })),
+            { stepId: step.id, runId: run.id, cascade });
+          const links = outputs.flatMap((o, i) => (o.linkToModelAs ? [{ name: o.name, kind: o.linkToModelAs, artifactVersionId: versions[i].id }] : []));
+          await this.models.linkMany(tx, { projectId: run.projectId, id: run.modelVersionId! }, links);
+        }
+        return step;
+      });
     });
   }
 
