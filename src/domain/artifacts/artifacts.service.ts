@@ -10,6 +10,7 @@ import { writable, writableProject } from '../access';
 import type { ProjectsService } from '../projects/projects.service';
 import type { TagsService } from '../tags/tags.service';
 import type { TagInput } from '../tags/tags.types';
+import { Tag } from '../tags/tag.entity';
 import { Artifact } from './artifact.entity';
 import { ArtifactType } from './artifact-type';
 import { ArtifactVersion } from './artifact-version.entity';
@@ -116,10 +117,23 @@ export class ArtifactsService {
   async register(ctx: Context, input: RegisterArtifactVersionInput): Promise<ArtifactVersion> {
     this.validate(input);
     idempotencyKeyOf(ctx);
-    return transaction(this.db, async (tx) => {
+    const { project, version, artifact, tags } = await transaction(this.db, async (tx) => {
       const project = await writableProject(ctx, tx, input.project);
-      return once(ctx, tx, 'registerArtifactVersion', input, 'ArtifactVersion', async () => (await this.createVersions(tx, project.id, [input]))[0]);
+      const version = await once(ctx, tx, 'registerArtifactVersion', input, 'ArtifactVersion', async () => (await this.createVersions(tx, project.id, [input]))[0]);
+      const [[artifact], tags]: Record<string, unknown>[][] = await Promise.all([
+        tx.query('SELECT * FROM artifact WHERE project_id = $1 AND id = $2', [project.id, version.artifactId]),
+        tx.query(`SELECT tg.* FROM tag_assignment ta JOIN tag tg ON tg.project_id = ta.project_id AND tg.id = ta.tag_id
+          WHERE ta.project_id = $1 AND ta.resource_id = $2 ORDER BY tg.name`, [project.id, version.id]),
+      ]);
+      return { project, version, artifact: hydrate(this.db, Artifact, artifact), tags: tags.map((t) => hydrate(this.db, Tag, t)) };
     });
+    // The answer's usual fields come from the transaction: after the commit they need no pool
+    // connection, which a busy pool might not give in time for a write that is already in.
+    ctx.loaders.artifactVersionById.clear(version.id).prime(version.id, version);
+    ctx.loaders.artifactById.clear(artifact.id).prime(artifact.id, artifact);
+    ctx.loaders.projectById.clear(project.id).prime(project.id, project);
+    ctx.loaders.tagsByResourceId.clear(version.id).prime(version.id, tags);
+    return version;
   }
 
   /** Renames keep the id, the versions and every lineage edge. */
