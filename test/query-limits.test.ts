@@ -15,12 +15,12 @@ import { estimateCost, limitRules } from '../src/graphql/limits';
 import { buildAppSchema } from '../src/graphql/schema';
 import { EXAMPLE_TABS } from '../src/playground/examples';
 import { createProject } from './helpers/fixtures';
-import { gqlAt } from './helpers/http-gql';
+import { gqlAt, rawRequest } from './helpers/http-gql';
 
 let app: TestApp;
 
 before(async () => {
-  app = await startTestApp();
+  app = await startTestApp({ EXECUTION_PATH_HEADER: 'true' });
   await createProject(app, 'limits');
 });
 after(async () => { await app.close(); });
@@ -140,4 +140,70 @@ test('every list of objects in the schema declares its bound', () => {
     }
   }
   assert.deepEqual(missing, []);
+});
+
+/** One artifact version consumed by 50,000 steps, written with set-based SQL. */
+async function versionWithManyConsumers(): Promise<{ versionId: string; runId: string }> {
+  const run = (await app.ok(`mutation { startRun(input: { project: "limits", pipeline: "fanout" }) { id } }`)).startRun;
+  const version = (await app.ok(`mutation { registerArtifactVersion(input: { project: "limits", artifact: "raw" }) { id } }`)).registerArtifactVersion;
+  const [{ project_id: projectId, id: runId }] = await app.sql('SELECT project_id, id FROM pipeline_run');
+  await app.sql(`INSERT INTO step_run (project_id, run_id, name, status, created_at)
+    SELECT $1, $2, 'consumer-' || g, 'COMPLETED', '2026-01-01'::timestamptz + g * interval '1 millisecond' FROM generate_series(1, 50000) g`, [projectId, runId]);
+  await app.sql(`INSERT INTO step_input (project_id, step_run_id, name, artifact_version_id)
+    SELECT project_id, id, 'data', (SELECT id FROM artifact_version WHERE project_id = $1 LIMIT 1) FROM step_run WHERE run_id = $2`, [projectId, runId]);
+  await app.sql('ANALYZE step_run; ANALYZE step_input');
+  return { versionId: version.id, runId: run.id };
+}
+
+let fanout: Promise<{ versionId: string; runId: string }> | undefined;
+
+test('a 194-byte query over a version consumed by 50,000 steps answers the first 100, oldest first, on both execution paths', async () => {
+  await (fanout ??= versionWithManyConsumers());
+  const query = '{ artifactVersion(project: "limits", artifact: "raw") { version consumedBy { id name status createdAt endedAt run { id name status } inputs { name artifactVersion { id version } } metadata } } }';
+  assert.equal(Buffer.byteLength(query), 194);
+  for (const path of ['compiled', 'resolvers']) {
+    const r = await rawRequest(app.url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-execution-path': path }, body: JSON.stringify({ query }), timeoutMs: 30_000 });
+    assert.deepEqual([r.status, r.body.errors, r.headers.get('x-execution-path')?.split(';')[0]], [200, undefined, path]);
+    const consumers = r.body.data.artifactVersion.consumedBy;
+    assert.equal(consumers.length, 100, path);
+    assert.deepEqual(consumers.slice(0, 2).map((s: { name: string }) => s.name), ['consumer-1', 'consumer-2'], path);
+    assert.equal(consumers[99].name, 'consumer-100', path);
+    assert.ok(r.text.length < 100_000, `${path}: ${r.text.length} bytes`);
+  }
+});
+
+test('first pages a bounded list up to its maximum and refuses more', async () => {
+  await (fanout ??= versionWithManyConsumers());
+  const query = 'query($n: Int!) { artifactVersion(project: "limits", artifact: "raw") { consumedBy(first: $n) { name } } }';
+  const thousand = await gqlAt(app.url, query, { n: 1000 });
+  assert.deepEqual(thousand.errors, undefined);
+  assert.equal(thousand.data.artifactVersion.consumedBy.length, 1000);
+  assert.equal(thousand.data.artifactVersion.consumedBy[999].name, 'consumer-1000');
+  const none = await gqlAt(app.url, query, { n: 0 });
+  assert.deepEqual(none.data.artifactVersion.consumedBy, []);
+  for (const n of [1001, -1]) {
+    const r = await gqlAt(app.url, query, { n });
+    assert.equal(codeOf(r), 'BAD_USER_INPUT', `first ${n}`);
+    assert.match(r.errors![0].message, /first must be between 0 and 1000/);
+  }
+});
+
+test("a run's steps and DAG are bounded too: steps by first, the DAG by its limit", async () => {
+  const { runId } = await (fanout ??= versionWithManyConsumers());
+  const r = await gqlAt(app.url, `query($id: ID!) { node(id: $id) { ... on PipelineRun { steps { name } few: steps(first: 3) { name }
+    dag(limit: 10) { truncated nodes { __typename } edges { kind } } } } }`, { id: runId }, { timeoutMs: 30_000 });
+  assert.deepEqual(r.errors, undefined);
+  assert.equal(r.data.node.steps.length, 100);
+  assert.deepEqual(r.data.node.few.map((s: { name: string }) => s.name), ['consumer-1', 'consumer-2', 'consumer-3']);
+  assert.equal(r.data.node.dag.truncated, true);
+  assert.equal(r.data.node.dag.nodes.length, 10);
+  // The walk order keeps the cut connected: step 1, the version, steps 2 to 9; one INPUT edge each.
+  assert.deepEqual(r.data.node.dag.edges.map((e: { kind: string }) => e.kind), Array(9).fill('INPUT'));
+});
+
+test('the cost of nested bounded lists is their first times their selection', async () => {
+  // 1,000 consumers × 1,000 inputs × 2 fields: far over the limit, refused before any SQL.
+  const r = await gqlAt(app.url, '{ artifactVersion(project: "limits", artifact: "raw") { consumedBy(first: 1000) { inputs(first: 1000) { name artifactVersion { id } } } } }');
+  assert.equal(r.status, 400);
+  assert.match(r.errors![0].message, /estimated cost is 3001002;/);
 });

@@ -14,6 +14,7 @@ import { TAGS } from '../domain/tags/tags.loaders';
 import { decodeId, parseId } from '../graphql/ids';
 import { MAX_DEPTH, MAX_LIMIT, walkSql } from '../domain/lineage/lineage.service';
 import { decodeAfter, DEFAULT_EVENT_PAGE, eventConditions, MAX_EVENT_PAGE } from '../domain/events/events.service';
+import { BoundedList, listLimit } from '../graphql/list-bounds';
 import { ListOrderField, pageRequest } from '../graphql/pagination';
 import type { FieldCompiler, FieldRef, Gen } from './compiler';
 import { Fallback } from './compiler';
@@ -48,12 +49,25 @@ function parent(kind: KindName, column: string): FieldCompiler {
 const newest = (kind: KindName, column: string) => one(kind, 'EXCLUDE', (c, row) => [`${c}.${column} = ${row}.id`],
   (c) => `ORDER BY ${c}.created_at DESC, ${c}.id DESC LIMIT 1`);
 
-/** A plain list of rows of `kind`; `from` replaces the table when the rows come through a join. */
-function list(kind: KindName, deleted: DeletedMode, on: Where, order: (c: string) => string, from?: (c: string) => string): FieldCompiler {
+/** The LIMIT of a bounded plain list, as its resolver reads `first`; out of range, the resolver answers with its error. */
+function limitOf(g: Gen, f: FieldRef, field: BoundedList): number {
+  try {
+    return listLimit(field, g.args(f).first);
+  } catch (err) {
+    throw new Fallback(`${field}: ${(err as Error).message}`, false);
+  }
+}
+
+/**
+ * A plain list of rows of `kind`, its first `first` in `order` (`bound` names it in LIST_BOUNDS);
+ * `from` replaces the table when the rows come through a join.
+ */
+function list(kind: KindName, deleted: DeletedMode, on: Where, order: (c: string) => string, bound: BoundedList, from?: (c: string) => string): FieldCompiler {
   return (g, row, f) => {
     const c = g.alias();
     const conds = [...on(c, row, g, f), ...g.visible(kind, c, deleted)];
-    return `(SELECT COALESCE(json_agg(${g.object(kind, c, f.nodes)} ORDER BY ${order(c)}), '[]'::json) FROM ${from ? from(c) : `${KINDS[kind].table} ${c}`}${where(conds)})`;
+    return `(SELECT COALESCE(json_agg(${g.object(kind, c, f.nodes)} ORDER BY ${order(c)}), '[]'::json)
+      FROM (SELECT ${c}.* FROM ${from ? from(c) : `${KINDS[kind].table} ${c}`}${where(conds)} ORDER BY ${order(c)} LIMIT ${limitOf(g, f, bound)}) ${c})`;
   };
 }
 
@@ -70,9 +84,10 @@ const tags: FieldCompiler = (g, row, f) => {
   const c = g.alias();
   const json = g.object('Tag', c, f.nodes);
   const conds = [`${c}x.project_id = ${c}a.project_id`, `${c}x.id = ${c}a.tag_id`, ...g.visible('Tag', `${c}x`, 'INCLUDE')];
-  return `(SELECT COALESCE(json_agg(${json} ORDER BY ${c}.name), '[]'::json) FROM tag_assignment ${c}a
+  // Every taggable type's `tags` shares one bound.
+  return `(SELECT COALESCE(json_agg(${json} ORDER BY ${c}.name), '[]'::json) FROM (SELECT ${c}.* FROM tag_assignment ${c}a
     CROSS JOIN LATERAL (SELECT ${columnsOf(json, c, ['name']).map((col) => `${c}x.${col}`).join(', ')} FROM tag ${c}x WHERE ${conds.join(' AND ')} OFFSET 0) ${c}
-    WHERE ${c}a.resource_id = ${row}.id)`;
+    WHERE ${c}a.resource_id = ${row}.id ORDER BY ${c}.name LIMIT ${limitOf(g, f, 'Artifact.tags')}) ${c})`;
 };
 
 /** An object of a type that is not a kind (links, stage changes, the viewer): `value` gives each field. */
@@ -450,10 +465,11 @@ export const FIELDS: Record<string, Fields> = {
     pipeline: parent('Pipeline', 'pipeline_id'),
     project: parent('Project', 'project_id'),
     tags,
-    steps: list('StepRun', 'INCLUDE', (c, row) => [`${c}.run_id = ${row}.id`], (c) => `${c}.created_at, ${c}.id`),
+    steps: list('StepRun', 'INCLUDE', (c, row) => [`${c}.run_id = ${row}.id`], (c) => `${c}.created_at, ${c}.id`, 'PipelineRun.steps'),
     stack: parent('Stack', 'stack_id'),
     modelVersion: parent('ModelVersion', 'model_version_id'),
-    producedArtifactVersions: list('ArtifactVersion', 'INCLUDE', (c, row) => [`${c}.producer_run_id = ${row}.id`], (c) => `${c}.created_at, ${c}.id`),
+    producedArtifactVersions: list('ArtifactVersion', 'INCLUDE', (c, row) => [`${c}.producer_run_id = ${row}.id`], (c) => `${c}.created_at, ${c}.id`,
+      'PipelineRun.producedArtifactVersions'),
     dag,
   },
   StepRun: {
@@ -467,13 +483,15 @@ export const FIELDS: Record<string, Fields> = {
     inputs: (g, row, f) => {
       const x = g.alias('x');
       const json = stepArtifacts(g, f, `${x}.name`, (nodes) => parent('ArtifactVersion', 'artifact_version_id')(g, x, refOf(g, f, nodes)));
-      return `(SELECT COALESCE(json_agg(${json} ORDER BY ${x}.name), '[]'::json) FROM step_input ${x} WHERE ${x}.step_run_id = ${row}.id)`;
+      return `(SELECT COALESCE(json_agg(${json} ORDER BY ${x}.name), '[]'::json)
+        FROM (SELECT * FROM step_input ${x} WHERE ${x}.step_run_id = ${row}.id ORDER BY ${x}.name LIMIT ${limitOf(g, f, 'StepRun.inputs')}) ${x})`;
     },
     outputs: (g, row, f) => {
       const c = g.alias();
       const json = stepArtifacts(g, f, `COALESCE(${c}.output_name, '')`, (nodes) => g.object('ArtifactVersion', c, nodes));
       const conds = [`${c}.producer_step_id = ${row}.id`, ...g.visible('ArtifactVersion', c, 'INCLUDE')];
-      return `(SELECT COALESCE(json_agg(${json} ORDER BY ${c}.output_name), '[]'::json) FROM artifact_version ${c}${where(conds)})`;
+      return `(SELECT COALESCE(json_agg(${json} ORDER BY ${c}.output_name), '[]'::json)
+        FROM (SELECT * FROM artifact_version ${c}${where(conds)} ORDER BY ${c}.output_name LIMIT ${limitOf(g, f, 'StepRun.outputs')}) ${c})`;
     },
   },
   Artifact: {
@@ -495,10 +513,11 @@ export const FIELDS: Record<string, Fields> = {
     tags,
     producedBy: parent('StepRun', 'producer_step_id'),
     // A step that read the version under two input names appears twice, as in the loader.
-    consumedBy: list('StepRun', 'INCLUDE', (c, row) => [`${c}i.artifact_version_id = ${row}.id`], (c) => `${c}.created_at, ${c}.id`,
+    consumedBy: list('StepRun', 'INCLUDE', (c, row) => [`${c}i.artifact_version_id = ${row}.id`], (c) => `${c}.created_at, ${c}.id`, 'ArtifactVersion.consumedBy',
       (c) => `step_input ${c}i JOIN step_run ${c} ON ${c}.project_id = ${c}i.project_id AND ${c}.id = ${c}i.step_run_id`),
     modelVersions: list('ModelVersion', 'INCLUDE',
-      (c, row) => [`${c}.id IN (SELECT l.model_version_id FROM model_artifact_link l WHERE l.artifact_version_id = ${row}.id)`], (c) => `${c}.id`),
+      (c, row) => [`${c}.id IN (SELECT l.model_version_id FROM model_artifact_link l WHERE l.artifact_version_id = ${row}.id)`], (c) => `${c}.id`,
+      'ArtifactVersion.modelVersions'),
   },
   Model: {
     ...node('Model'),
@@ -513,7 +532,7 @@ export const FIELDS: Record<string, Fields> = {
       (c) => `ORDER BY ${c}.number DESC LIMIT 1`),
     pipelines: list('Pipeline', 'EXCLUDE', (c, row) => [`(${c}.project_id, ${c}.id) IN (SELECT r.project_id, r.pipeline_id FROM model_version v
       JOIN pipeline_run r ON r.project_id = v.project_id AND r.model_version_id = v.id
-      WHERE v.model_id = ${row}.id AND v.deleted_at IS NULL AND r.deleted_at IS NULL)`], (c) => `${c}.name, ${c}.id`),
+      WHERE v.model_id = ${row}.id AND v.deleted_at IS NULL AND r.deleted_at IS NULL)`], (c) => `${c}.name, ${c}.id`, 'Model.pipelines'),
   },
   ModelVersion: {
     ...node('ModelVersion'),
@@ -530,11 +549,12 @@ export const FIELDS: Record<string, Fields> = {
       const json = objectOf(g, 'ModelArtifactLink', f.nodes, (n, nodes) => (n === 'artifactVersion'
         ? parent('ArtifactVersion', 'artifact_version_id')(g, x, refOf(g, f, nodes)) : `${x}.${n}`));
       const conds = [`${x}.model_version_id = ${row}.id`, ...(kind ? [`${x}.kind = ${g.sql.p(kind)}`] : [])];
-      return `(SELECT COALESCE(json_agg(${json} ORDER BY ${x}.name), '[]'::json) FROM model_artifact_link ${x}${where(conds)})`;
+      return `(SELECT COALESCE(json_agg(${json} ORDER BY ${x}.name), '[]'::json)
+        FROM (SELECT * FROM model_artifact_link ${x}${where(conds)} ORDER BY ${x}.name LIMIT ${limitOf(g, f, 'ModelVersion.artifacts')}) ${x})`;
     },
     artifact: one('ArtifactVersion', 'INCLUDE', (c, row, g, f) => [`(${c}.project_id, ${c}.id) = (SELECT l.project_id, l.artifact_version_id
       FROM model_artifact_link l WHERE l.model_version_id = ${row}.id AND l.name = ${g.sql.p(g.args(f).name)})`]),
-    runs: list('PipelineRun', 'EXCLUDE', (c, row) => [`${c}.model_version_id = ${row}.id`], (c) => `${c}.created_at, ${c}.id`),
+    runs: list('PipelineRun', 'EXCLUDE', (c, row) => [`${c}.model_version_id = ${row}.id`], (c) => `${c}.created_at, ${c}.id`, 'ModelVersion.runs'),
     stageHistory: (g, row, f) => {
       const x = g.alias('x');
       const json = objectOf(g, 'StageChange', f.nodes, (n) => {
@@ -547,7 +567,8 @@ export const FIELDS: Record<string, Fields> = {
           default: return `${x}.${n}`;
         }
       });
-      return `(SELECT COALESCE(json_agg(${json} ORDER BY ${x}.sequence), '[]'::json) FROM stage_change ${x} WHERE ${x}.model_version_id = ${row}.id)`;
+      return `(SELECT COALESCE(json_agg(${json} ORDER BY ${x}.sequence), '[]'::json)
+        FROM (SELECT * FROM stage_change ${x} WHERE ${x}.model_version_id = ${row}.id ORDER BY ${x}.sequence LIMIT ${limitOf(g, f, 'ModelVersion.stageHistory')}) ${x})`;
     },
   },
   Tag: {
@@ -563,7 +584,7 @@ export const FIELDS: Record<string, Fields> = {
     name: col('name'),
     description: col('description'),
     components: list('StackComponent', 'INCLUDE', (c, row) => [`${c}.id IN (SELECT l.component_id FROM stack_component_link l WHERE l.stack_id = ${row}.id)`],
-      (c) => `${c}.type, ${c}.name`),
+      (c) => `${c}.type, ${c}.name`, 'Stack.components'),
     runs: connection('PipelineRun', RUNS, 'stack_id'),
   },
   StackComponent: {
@@ -572,6 +593,7 @@ export const FIELDS: Record<string, Fields> = {
     type: col('type'),
     flavor: col('flavor'),
     config: col('config'),
-    stacks: list('Stack', 'INCLUDE', (c, row) => [`${c}.id IN (SELECT l.stack_id FROM stack_component_link l WHERE l.component_id = ${row}.id)`], (c) => `${c}.name`),
+    stacks: list('Stack', 'INCLUDE', (c, row) => [`${c}.id IN (SELECT l.stack_id FROM stack_component_link l WHERE l.component_id = ${row}.id)`], (c) => `${c}.name`,
+      'StackComponent.stacks'),
   },
 };

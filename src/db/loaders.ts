@@ -44,3 +44,67 @@ export function newestLoader<T extends ObjectLiteral>(db: DataSource, entity: En
     return keys.map((k) => byKey.get(k) ?? null);
   });
 }
+
+interface BoundedKey {
+  id: string;
+  limit: number;
+  /** One more value the rows depend on (a kind, a name), as text; null when none. */
+  arg: string | null;
+}
+
+const boundedKey = (k: BoundedKey) => `${k.id}|${k.limit}|${k.arg ?? ''}`;
+
+/**
+ * The first `limit` rows of a list per parent, for every parent in one statement: `inner` selects
+ * one parent's rows (the parent is `k.id`, the extra argument `k.arg`), ordered, ending in
+ * `LIMIT k.lim`. Keyed by parent, limit and argument; `clear(id)` forgets every limit of a parent.
+ */
+export class BoundedListLoader<T> {
+  private readonly loader: DataLoader<BoundedKey, T[], string>;
+  private readonly cachedKeys = new Map<string, Set<BoundedKey>>();
+
+  constructor(db: DataSource, inner: string, private readonly toItem: (row: Record<string, unknown>) => T, private readonly defaultLimit: number) {
+    this.loader = new DataLoader<BoundedKey, T[], string>(async (keys) => {
+      const rows: Record<string, unknown>[] = await db.query(
+        `SELECT k.id AS __key, k.lim AS __limit, k.arg AS __arg, t.*
+         FROM unnest($1::uuid[], $2::int[], $3::text[]) AS k(id, lim, arg) CROSS JOIN LATERAL (${inner}) t`,
+        [keys.map((k) => k.id), keys.map((k) => k.limit), keys.map((k) => k.arg)]);
+      const groups = new Map<string, T[]>();
+      for (const r of rows) {
+        const key = boundedKey({ id: r.__key as string, limit: r.__limit as number, arg: r.__arg as string | null });
+        let list = groups.get(key);
+        if (!list) groups.set(key, (list = []));
+        list.push(this.toItem(r));
+      }
+      return keys.map((k) => groups.get(boundedKey(k)) ?? []);
+    }, { cacheKeyFn: boundedKey });
+  }
+
+  private key(id: string, limit: number, arg: string | null): BoundedKey {
+    const key = { id, limit, arg };
+    let keys = this.cachedKeys.get(id);
+    if (!keys) this.cachedKeys.set(id, (keys = new Set()));
+    keys.add(key);
+    return key;
+  }
+
+  load(id: string, limit = this.defaultLimit, arg: string | null = null): Promise<T[]> {
+    return this.loader.load(this.key(id, limit, arg));
+  }
+
+  loadMany(ids: readonly string[], limit = this.defaultLimit): Promise<T[][]> {
+    return Promise.all(ids.map((id) => this.load(id, limit)));
+  }
+
+  clear(id: string): this {
+    for (const key of this.cachedKeys.get(id) ?? []) this.loader.clear(key);
+    this.cachedKeys.delete(id);
+    return this;
+  }
+
+  /** `items`: the parent's whole list, in this loader's order (e.g. read inside a write's transaction). */
+  prime(id: string, items: T[]): this {
+    this.loader.prime(this.key(id, this.defaultLimit, null), items.slice(0, this.defaultLimit));
+    return this;
+  }
+}

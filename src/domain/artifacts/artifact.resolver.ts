@@ -1,5 +1,6 @@
-import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context';
+import { firstArg, listLimit } from '../../graphql/list-bounds';
 import { listQuery } from '../../graphql/pagination';
 import { childKey } from '../../db/lists';
 import { ModelVersion } from '../models/model-version.entity';
@@ -28,8 +29,8 @@ export class ArtifactResolver {
   }
 
   @FieldResolver(() => [Tag])
-  tags(@Root() artifact: Artifact, @Ctx() ctx: Context) {
-    return ctx.loaders.tagsByResourceId.load(artifact.id);
+  tags(@Root() artifact: Artifact, @Arg('first', () => Int, firstArg('Artifact.tags')) first: number, @Ctx() ctx: Context) {
+    return ctx.loaders.tagsByResourceId.load(artifact.id, listLimit('Artifact.tags', first));
   }
 
   @FieldResolver(() => ArtifactVersionConnection)
@@ -66,8 +67,8 @@ export class ArtifactVersionResolver {
   }
 
   @FieldResolver(() => [Tag])
-  tags(@Root() version: ArtifactVersion, @Ctx() ctx: Context) {
-    return ctx.loaders.tagsByResourceId.load(version.id);
+  tags(@Root() version: ArtifactVersion, @Arg('first', () => Int, firstArg('ArtifactVersion.tags')) first: number, @Ctx() ctx: Context) {
+    return ctx.loaders.tagsByResourceId.load(version.id, listLimit('ArtifactVersion.tags', first));
   }
 
   @FieldResolver(() => StepRun, { nullable: true, description: 'The step that produced it; null for a version registered outside any run.' })
@@ -76,12 +77,12 @@ export class ArtifactVersionResolver {
   }
 
   @FieldResolver(() => [StepRun])
-  consumedBy(@Root() version: ArtifactVersion, @Ctx() ctx: Context) {
-    return ctx.loaders.consumersByArtifactVersionId.load(version.id);
+  consumedBy(@Root() version: ArtifactVersion, @Arg('first', () => Int, firstArg('ArtifactVersion.consumedBy')) first: number, @Ctx() ctx: Context) {
+    return ctx.loaders.consumersByArtifactVersionId.load(version.id, listLimit('ArtifactVersion.consumedBy', first));
   }
 
   @FieldResolver(() => [ModelVersion], { description: 'Model versions that link this artifact version.' })
-  modelVersions(@Root() version: ArtifactVersion, @Ctx() ctx: Context) {
-    return ctx.loaders.modelVersionsByArtifactVersionId.load(version.id);
+  modelVersions(@Root() version: ArtifactVersion, @Arg('first', () => Int, firstArg('ArtifactVersion.modelVersions')) first: number, @Ctx() ctx: Context) {
+    return ctx.loaders.modelVersionsByArtifactVersionId.load(version.id, listLimit('ArtifactVersion.modelVersions', first));
   }
 }

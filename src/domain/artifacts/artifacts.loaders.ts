@@ -1,6 +1,7 @@
-import DataLoader from 'dataloader';
 import { DataSource } from 'typeorm';
-import { groupLoader, newestLoader } from '../../db/loaders';
+import { hydrate } from '../../db/data-source';
+import { BoundedListLoader, newestLoader } from '../../db/loaders';
+import { LIST_BOUNDS } from '../../graphql/list-bounds';
 import { childConnectionLoader, ListSource } from '../../db/lists';
 import { predicateSql } from '../../db/sql';
 import { ListFilter } from '../../graphql/pagination';
@@ -29,24 +30,20 @@ export function artifactLoaders(db: DataSource) {
     artifactVersionsByProjectId: childConnectionLoader<ArtifactVersion, ArtifactVersionFilter>(db, ARTIFACT_VERSIONS, 'project_id'),
     versionsByArtifactId: childConnectionLoader<ArtifactVersion, ArtifactVersionFilter>(db, ARTIFACT_VERSIONS, 'artifact_id'),
     latestVersionByArtifactId: newestLoader(db, ArtifactVersion, 'artifact_version', 'artifact_id'),
-    outputsByStepId: groupLoader(db, ArtifactVersion,
-      'SELECT producer_step_id AS __key, * FROM artifact_version WHERE producer_step_id = ANY($1::uuid[]) ORDER BY output_name'),
-    producedByRunId: groupLoader(db, ArtifactVersion,
-      'SELECT producer_run_id AS __key, * FROM artifact_version WHERE producer_run_id = ANY($1::uuid[]) ORDER BY created_at, id'),
-    inputsByStepId: new DataLoader<string, StepArtifact[]>(async (ids) => {
-      const rows: { step_run_id: string; name: string; artifact_version_id: string }[] = await db.query(
-        'SELECT step_run_id, name, artifact_version_id FROM step_input WHERE step_run_id = ANY($1::uuid[]) ORDER BY name', [ids]);
-      const groups = new Map<string, StepArtifact[]>();
-      for (const r of rows) {
-        const list = groups.get(r.step_run_id) ?? [];
-        list.push(Object.assign(new StepArtifact(), { name: r.name, artifactVersionId: r.artifact_version_id }));
-        groups.set(r.step_run_id, list);
-      }
-      return ids.map((id) => groups.get(id) ?? []);
-    }),
-    consumersByArtifactVersionId: groupLoader(db, StepRun,
-      `SELECT si.artifact_version_id AS __key, s.* FROM step_input si
-       JOIN step_run s ON s.project_id = si.project_id AND s.id = si.step_run_id
-       WHERE si.artifact_version_id = ANY($1::uuid[]) ORDER BY s.created_at, s.id`),
+    outputsByStepId: new BoundedListLoader(db,
+      'SELECT * FROM artifact_version WHERE producer_step_id = k.id ORDER BY output_name LIMIT k.lim',
+      (r) => hydrate(db, ArtifactVersion, r), LIST_BOUNDS['StepRun.outputs'].default),
+    producedByRunId: new BoundedListLoader(db,
+      'SELECT * FROM artifact_version WHERE producer_run_id = k.id ORDER BY created_at, id LIMIT k.lim',
+      (r) => hydrate(db, ArtifactVersion, r), LIST_BOUNDS['PipelineRun.producedArtifactVersions'].default),
+    inputsByStepId: new BoundedListLoader(db,
+      'SELECT name, artifact_version_id FROM step_input WHERE step_run_id = k.id ORDER BY name LIMIT k.lim',
+      (r) => Object.assign(new StepArtifact(), { name: r.name as string, artifactVersionId: r.artifact_version_id as string }),
+      LIST_BOUNDS['StepRun.inputs'].default),
+    // A step that read the version under two input names appears twice.
+    consumersByArtifactVersionId: new BoundedListLoader(db,
+      `SELECT s.* FROM step_input si JOIN step_run s ON s.project_id = si.project_id AND s.id = si.step_run_id
+       WHERE si.artifact_version_id = k.id ORDER BY s.created_at, s.id LIMIT k.lim`,
+      (r) => hydrate(db, StepRun, r), LIST_BOUNDS['ArtifactVersion.consumedBy'].default),
   };
 }

@@ -1,5 +1,6 @@
-import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import type { Context } from '../../graphql/context';
+import { firstArg, listLimit } from '../../graphql/list-bounds';
 import { ApiKey } from './api-key.entity';
 import { CreateApiKeyInput, CreatedApiKey, Viewer } from './auth.types';
 
@@ -12,8 +13,8 @@ export class AuthResolver {
   }
 
   @Query(() => [ApiKey])
-  apiKeys(@Ctx() ctx: Context) {
-    return ctx.services.auth.list(ctx);
+  apiKeys(@Arg('first', () => Int, firstArg('Query.apiKeys')) first: number, @Ctx() ctx: Context) {
+    return ctx.services.auth.list(ctx, listLimit('Query.apiKeys', first));
   }
 
   @Mutation(() => CreatedApiKey)

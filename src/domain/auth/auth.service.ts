@@ -111,9 +111,13 @@ export class AuthService {
     return revoked;
   }
 
-  async list(ctx: Context): Promise<ApiKey[]> {
+  /** The oldest `first` keys the caller may see; canSee's rule, in SQL so that LIMIT counts only those. */
+  async list(ctx: Context, first: number): Promise<ApiKey[]> {
     assertRole(ctx.principal, Role.ADMIN, 'listing api keys');
-    const rows: Record<string, unknown>[] = await this.db.query('SELECT * FROM api_key ORDER BY created_at, id');
+    const scope = ctx.principal.projectIds === null ? null : ctx.principal.projects;
+    const rows: Record<string, unknown>[] = await this.db.query(
+      `SELECT * FROM api_key WHERE $1::text[] IS NULL OR (cardinality(projects) > 0 AND projects <@ $1::text[])
+       ORDER BY created_at, id LIMIT $2`, [scope, first]);
     return rows.map((r) => hydrate(this.db, ApiKey, r)).filter((k) => this.canSee(ctx.principal, k));
   }
 }

@@ -95,29 +95,60 @@ export class LineageService {
     };
   }
 
-  /** A run's own DAG: its steps, and what they consumed and produced. */
-  async dag(ctx: Context, runId: string): Promise<LineageGraph> {
-    const steps = await ctx.loaders.stepsByRunId.load(runId);
-    const ids = steps.map((s) => s.id);
-    const [inputs, outputs] = await Promise.all([ctx.loaders.inputsByStepId.loadMany(ids), ctx.loaders.outputsByStepId.loadMany(ids)]);
+  /**
+   * A run's own DAG: its steps (oldest first), and what they consumed and produced, up to `limit`
+   * nodes. The edges come from one statement that stops after 2 × limit of them; `truncated`
+   * says when steps, nodes or edges were cut.
+   */
+  async dag(ctx: Context, runId: string, limit: number): Promise<LineageGraph> {
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) throw new BadUserInputError(`limit must be between 1 and ${MAX_LIMIT}, got ${limit}`, 'limit');
+    const found = await ctx.loaders.stepsByRunId.load(runId, limit + 1);
+    const edgeCap = 2 * limit;
+    const rows: { step_id: string; kind: 'I' | 'O'; name: string | null; version_id: string }[] = await this.db.query(
+      `SELECT e.step_id, e.kind, e.name, e.version_id FROM (
+         SELECT s.created_at, s.id AS step_id, 'I' AS kind, si.name, si.artifact_version_id AS version_id
+           FROM step_run s JOIN step_input si ON si.project_id = s.project_id AND si.step_run_id = s.id WHERE s.run_id = $1
+         UNION ALL
+         SELECT s.created_at, s.id, 'O', av.output_name, av.id
+           FROM step_run s JOIN artifact_version av ON av.project_id = s.project_id AND av.producer_step_id = s.id WHERE s.run_id = $1
+       ) e ORDER BY e.created_at, e.step_id, e.kind, e.name LIMIT $2`, [runId, edgeCap + 1]);
+    let truncated = found.length > limit || rows.length > edgeCap;
+    const edgesOf = new Map<string, typeof rows>();
+    for (const r of rows.slice(0, edgeCap)) {
+      let list = edgesOf.get(r.step_id);
+      if (!list) edgesOf.set(r.step_id, (list = []));
+      list.push(r);
+    }
+    // Nodes in walk order (a step, then the versions it touched) until `limit`: a cut DAG stays connected.
+    const kept = new Set<string>();
+    const steps: StepRun[] = [];
+    const versionIds: string[] = [];
     const edges: LineageEdge[] = [];
-    const versionIds = new Set<string>();
-    steps.forEach((step, i) => {
-      for (const input of inputs[i] as { name: string; artifactVersionId: string }[]) {
-        versionIds.add(input.artifactVersionId);
-        edges.push(this.edge({ kind: 'A', id: input.artifactVersionId }, { kind: 'S', id: step.id }, input.name));
+    for (const step of found.slice(0, limit)) {
+      if (kept.size >= limit) break;
+      kept.add(step.id);
+      steps.push(step);
+      for (const r of edgesOf.get(step.id) ?? []) {
+        if (!kept.has(r.version_id)) {
+          if (kept.size >= limit) {
+            truncated = true;
+            continue;
+          }
+          kept.add(r.version_id);
+          versionIds.push(r.version_id);
+        }
+        edges.push(r.kind === 'I'
+          ? this.edge({ kind: 'A', id: r.version_id }, { kind: 'S', id: r.step_id }, r.name ?? '')
+          : this.edge({ kind: 'S', id: r.step_id }, { kind: 'A', id: r.version_id }, r.name ?? ''));
       }
-      for (const output of outputs[i] as ArtifactVersion[]) {
-        versionIds.add(output.id);
-        edges.push(this.edge({ kind: 'S', id: step.id }, { kind: 'A', id: output.id }, output.outputName ?? ''));
-      }
-    });
-    const versions = await ctx.loaders.artifactVersionById.loadMany([...versionIds]);
+    }
+    if (steps.length < Math.min(found.length, limit)) truncated = true;
+    const versions = await ctx.loaders.artifactVersionById.loadMany(versionIds);
     return {
       roots: steps.map((s) => this.globalId('S', s.id)),
       nodes: [...steps, ...(versions.filter((v) => v && !(v instanceof Error)) as ArtifactVersion[])],
       edges,
-      truncated: false,
+      truncated,
     };
   }
 

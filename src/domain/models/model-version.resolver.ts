@@ -1,5 +1,6 @@
-import { Arg, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context';
+import { firstArg, listLimit } from '../../graphql/list-bounds';
 import { ArtifactVersion } from '../artifacts/artifact-version.entity';
 import { PipelineRun } from '../runs/pipeline-run.entity';
 import { Tag } from '../tags/tag.entity';
@@ -46,30 +47,34 @@ export class ModelVersionResolver {
   }
 
   @FieldResolver(() => [Tag])
-  tags(@Root() version: ModelVersion, @Ctx() ctx: Context) {
-    return ctx.loaders.tagsByResourceId.load(version.id);
+  tags(@Root() version: ModelVersion, @Arg('first', () => Int, firstArg('ModelVersion.tags')) first: number, @Ctx() ctx: Context) {
+    return ctx.loaders.tagsByResourceId.load(version.id, listLimit('ModelVersion.tags', first));
   }
 
   @FieldResolver(() => [ModelArtifactLink])
-  async artifacts(@Root() version: ModelVersion, @Arg('kind', () => ModelArtifactKind, { nullable: true }) kind: ModelArtifactKind | null, @Ctx() ctx: Context) {
-    const links = await ctx.loaders.linksByModelVersionId.load(version.id);
-    return kind ? links.filter((l) => l.kind === kind) : links;
+  artifacts(
+    @Root() version: ModelVersion,
+    @Arg('kind', () => ModelArtifactKind, { nullable: true }) kind: ModelArtifactKind | null,
+    @Arg('first', () => Int, firstArg('ModelVersion.artifacts')) first: number,
+    @Ctx() ctx: Context,
+  ) {
+    return ctx.loaders.linksByModelVersionId.load(version.id, listLimit('ModelVersion.artifacts', first), kind ?? null);
   }
 
   @FieldResolver(() => ArtifactVersion, { nullable: true, description: 'Resolve one linked artifact by its link name, e.g. artifact(name: "trained_model").' })
   async artifact(@Root() version: ModelVersion, @Arg('name') name: string, @Ctx() ctx: Context) {
-    const link = (await ctx.loaders.linksByModelVersionId.load(version.id)).find((l) => l.name === name);
+    const [link] = await ctx.loaders.linkByModelVersionIdAndName.load(version.id, 1, name);
     return link ? ctx.loaders.artifactVersionById.load(link.artifactVersionId) : null;
   }
 
   @FieldResolver(() => [PipelineRun])
-  runs(@Root() version: ModelVersion, @Ctx() ctx: Context) {
-    return ctx.loaders.runsByModelVersionId.load(version.id);
+  runs(@Root() version: ModelVersion, @Arg('first', () => Int, firstArg('ModelVersion.runs')) first: number, @Ctx() ctx: Context) {
+    return ctx.loaders.runsByModelVersionId.load(version.id, listLimit('ModelVersion.runs', first));
   }
 
   @FieldResolver(() => [StageChange], { description: 'Every stage change of this version, oldest first.' })
-  stageHistory(@Root() version: ModelVersion, @Ctx() ctx: Context) {
-    return ctx.loaders.stageHistoryByModelVersionId.load(version.id);
+  stageHistory(@Root() version: ModelVersion, @Arg('first', () => Int, firstArg('ModelVersion.stageHistory')) first: number, @Ctx() ctx: Context) {
+    return ctx.loaders.stageHistoryByModelVersionId.load(version.id, listLimit('ModelVersion.stageHistory', first));
   }
 }
 

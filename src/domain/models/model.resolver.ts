@@ -1,5 +1,6 @@
-import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context';
+import { firstArg, listLimit } from '../../graphql/list-bounds';
 import { listQuery } from '../../graphql/pagination';
 import { childKey } from '../../db/lists';
 import { Pipeline } from '../pipelines/pipeline.entity';
@@ -33,8 +34,8 @@ export class ModelResolver {
   }
 
   @FieldResolver(() => [Tag])
-  tags(@Root() model: Model, @Ctx() ctx: Context) {
-    return ctx.loaders.tagsByResourceId.load(model.id);
+  tags(@Root() model: Model, @Arg('first', () => Int, firstArg('Model.tags')) first: number, @Ctx() ctx: Context) {
+    return ctx.loaders.tagsByResourceId.load(model.id, listLimit('Model.tags', first));
   }
 
   @FieldResolver(() => ModelVersionConnection)
@@ -53,7 +54,7 @@ export class ModelResolver {
   }
 
   @FieldResolver(() => [Pipeline], { description: 'The pipelines whose runs worked on a version of this model: a model ties pipelines together.' })
-  pipelines(@Root() model: Model, @Ctx() ctx: Context) {
-    return ctx.loaders.pipelinesByModelId.load(model.id);
+  pipelines(@Root() model: Model, @Arg('first', () => Int, firstArg('Model.pipelines')) first: number, @Ctx() ctx: Context) {
+    return ctx.loaders.pipelinesByModelId.load(model.id, listLimit('Model.pipelines', first));
   }
 }

@@ -1,7 +1,8 @@
 import DataLoader from 'dataloader';
 import { DataSource } from 'typeorm';
 import { hydrate } from '../../db/data-source';
-import { groupLoader, newestLoader } from '../../db/loaders';
+import { BoundedListLoader, newestLoader } from '../../db/loaders';
+import { LIST_BOUNDS } from '../../graphql/list-bounds';
 import { childConnectionLoader, ListSource } from '../../db/lists';
 import { predicateSql } from '../../db/sql';
 import { ListFilter } from '../../graphql/pagination';
@@ -42,23 +43,32 @@ export function modelLoaders(db: DataSource) {
       const byKey = new Map(rows.map((r) => [`${r.model_id}|${r.stage}`, hydrate(db, ModelVersion, r)]));
       return keys.map((k) => byKey.get(k) ?? null);
     }),
-    linksByModelVersionId: groupLoader(db, ModelArtifactLink,
-      'SELECT model_version_id AS __key, * FROM model_artifact_link WHERE model_version_id = ANY($1::uuid[]) ORDER BY name'),
-    modelVersionsByArtifactVersionId: groupLoader(db, ModelVersion,
-      `SELECT DISTINCT ON (l.artifact_version_id, v.id) l.artifact_version_id AS __key, v.* FROM model_artifact_link l
-       JOIN model_version v ON v.project_id = l.project_id AND v.id = l.model_version_id
-       WHERE l.artifact_version_id = ANY($1::uuid[]) ORDER BY l.artifact_version_id, v.id`),
-    stageHistoryByModelVersionId: groupLoader(db, StageChange,
-      `SELECT model_version_id AS __key, id, project_id, model_version_id, from_stage, to_stage, reason, actor, sequence,
+    /** The argument: a ModelArtifactKind, or null for every kind. */
+    linksByModelVersionId: new BoundedListLoader(db,
+      'SELECT * FROM model_artifact_link WHERE model_version_id = k.id AND (k.arg IS NULL OR kind = k.arg) ORDER BY name LIMIT k.lim',
+      (r) => hydrate(db, ModelArtifactLink, r), LIST_BOUNDS['ModelVersion.artifacts'].default),
+    /** The argument: the link's name. */
+    linkByModelVersionIdAndName: new BoundedListLoader(db,
+      'SELECT * FROM model_artifact_link WHERE model_version_id = k.id AND name = k.arg LIMIT k.lim',
+      (r) => hydrate(db, ModelArtifactLink, r), 1),
+    modelVersionsByArtifactVersionId: new BoundedListLoader(db,
+      `SELECT DISTINCT ON (v.id) v.* FROM model_artifact_link l JOIN model_version v ON v.project_id = l.project_id AND v.id = l.model_version_id
+       WHERE l.artifact_version_id = k.id ORDER BY v.id LIMIT k.lim`,
+      (r) => hydrate(db, ModelVersion, r), LIST_BOUNDS['ArtifactVersion.modelVersions'].default),
+    stageHistoryByModelVersionId: new BoundedListLoader(db,
+      `SELECT id, project_id, model_version_id, from_stage, to_stage, reason, actor, sequence,
          to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at
-       FROM stage_change WHERE model_version_id = ANY($1::uuid[]) ORDER BY sequence`),
-    runsByModelVersionId: groupLoader(db, PipelineRun,
-      'SELECT model_version_id AS __key, * FROM pipeline_run WHERE model_version_id = ANY($1::uuid[]) AND deleted_at IS NULL ORDER BY created_at, id'),
-    pipelinesByModelId: groupLoader(db, Pipeline,
-      `SELECT DISTINCT ON (v.model_id, p.name, p.id) v.model_id AS __key, p.* FROM model_version v
+       FROM stage_change WHERE model_version_id = k.id ORDER BY sequence LIMIT k.lim`,
+      (r) => hydrate(db, StageChange, r), LIST_BOUNDS['ModelVersion.stageHistory'].default),
+    runsByModelVersionId: new BoundedListLoader(db,
+      'SELECT * FROM pipeline_run WHERE model_version_id = k.id AND deleted_at IS NULL ORDER BY created_at, id LIMIT k.lim',
+      (r) => hydrate(db, PipelineRun, r), LIST_BOUNDS['ModelVersion.runs'].default),
+    pipelinesByModelId: new BoundedListLoader(db,
+      `SELECT DISTINCT ON (p.name, p.id) p.* FROM model_version v
        JOIN pipeline_run r ON r.project_id = v.project_id AND r.model_version_id = v.id
        JOIN pipeline p ON p.project_id = r.project_id AND p.id = r.pipeline_id
-       WHERE v.model_id = ANY($1::uuid[]) AND v.deleted_at IS NULL AND r.deleted_at IS NULL AND p.deleted_at IS NULL
-       ORDER BY v.model_id, p.name, p.id`),
+       WHERE v.model_id = k.id AND v.deleted_at IS NULL AND r.deleted_at IS NULL AND p.deleted_at IS NULL
+       ORDER BY p.name, p.id LIMIT k.lim`,
+      (r) => hydrate(db, Pipeline, r), LIST_BOUNDS['Model.pipelines'].default),
   };
 }

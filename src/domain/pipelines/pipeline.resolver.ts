@@ -1,5 +1,6 @@
-import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context';
+import { firstArg, listLimit } from '../../graphql/list-bounds';
 import { listQuery } from '../../graphql/pagination';
 import { childKey } from '../../db/lists';
 import { Project } from '../projects/project.entity';
@@ -32,8 +33,8 @@ export class PipelineResolver {
   }
 
   @FieldResolver(() => [Tag])
-  tags(@Root() pipeline: Pipeline, @Ctx() ctx: Context) {
-    return ctx.loaders.tagsByResourceId.load(pipeline.id);
+  tags(@Root() pipeline: Pipeline, @Arg('first', () => Int, firstArg('Pipeline.tags')) first: number, @Ctx() ctx: Context) {
+    return ctx.loaders.tagsByResourceId.load(pipeline.id, listLimit('Pipeline.tags', first));
   }
 
   @FieldResolver(() => PipelineRunConnection)

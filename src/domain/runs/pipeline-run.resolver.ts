@@ -1,5 +1,6 @@
-import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context';
+import { firstArg, LIST_BOUNDS, listLimit } from '../../graphql/list-bounds';
 import { ArtifactVersion } from '../artifacts/artifact-version.entity';
 import { LineageGraph } from '../lineage/lineage.types';
 import { ModelVersion } from '../models/model-version.entity';
@@ -47,13 +48,13 @@ export class PipelineRunResolver {
   }
 
   @FieldResolver(() => [Tag])
-  tags(@Root() run: PipelineRun, @Ctx() ctx: Context) {
-    return ctx.loaders.tagsByResourceId.load(run.id);
+  tags(@Root() run: PipelineRun, @Arg('first', () => Int, firstArg('PipelineRun.tags')) first: number, @Ctx() ctx: Context) {
+    return ctx.loaders.tagsByResourceId.load(run.id, listLimit('PipelineRun.tags', first));
   }
 
   @FieldResolver(() => [StepRun])
-  steps(@Root() run: PipelineRun, @Ctx() ctx: Context) {
-    return ctx.loaders.stepsByRunId.load(run.id);
+  steps(@Root() run: PipelineRun, @Arg('first', () => Int, firstArg('PipelineRun.steps')) first: number, @Ctx() ctx: Context) {
+    return ctx.loaders.stepsByRunId.load(run.id, listLimit('PipelineRun.steps', first));
   }
 
   @FieldResolver(() => Stack, { nullable: true, description: 'The stack it ran on, if given.' })
@@ -67,12 +68,12 @@ export class PipelineRunResolver {
   }
 
   @FieldResolver(() => [ArtifactVersion], { description: 'Every artifact version that a step of this run produced.' })
-  producedArtifactVersions(@Root() run: PipelineRun, @Ctx() ctx: Context) {
-    return ctx.loaders.producedByRunId.load(run.id);
+  producedArtifactVersions(@Root() run: PipelineRun, @Arg('first', () => Int, firstArg('PipelineRun.producedArtifactVersions')) first: number, @Ctx() ctx: Context) {
+    return ctx.loaders.producedByRunId.load(run.id, listLimit('PipelineRun.producedArtifactVersions', first));
   }
 
   @FieldResolver(() => LineageGraph, { description: "This run's own DAG: its steps and the artifact versions they consumed and produced." })
-  dag(@Root() run: PipelineRun, @Ctx() ctx: Context) {
-    return ctx.services.lineage.dag(ctx, run.id);
+  dag(@Root() run: PipelineRun, @Arg('limit', () => Int, { defaultValue: LIST_BOUNDS['PipelineRun.dag'].default, description: 'Caps the nodes returned (at most 10000).' }) limit: number, @Ctx() ctx: Context) {
+    return ctx.services.lineage.dag(ctx, run.id, limit);
   }
 }

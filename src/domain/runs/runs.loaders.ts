@@ -1,5 +1,7 @@
 import { DataSource } from 'typeorm';
-import { groupLoader, newestLoader } from '../../db/loaders';
+import { hydrate } from '../../db/data-source';
+import { BoundedListLoader, newestLoader } from '../../db/loaders';
+import { LIST_BOUNDS } from '../../graphql/list-bounds';
 import { childConnectionLoader, ListSource } from '../../db/lists';
 import { predicateSql } from '../../db/sql';
 import { PipelineRun } from './pipeline-run.entity';
@@ -20,7 +22,8 @@ export const RUNS: ListSource<RunFilter> = {
 
 export function runLoaders(db: DataSource) {
   return {
-    stepsByRunId: groupLoader(db, StepRun, 'SELECT run_id AS __key, * FROM step_run WHERE run_id = ANY($1::uuid[]) ORDER BY created_at, id'),
+    stepsByRunId: new BoundedListLoader(db, 'SELECT * FROM step_run WHERE run_id = k.id ORDER BY created_at, id LIMIT k.lim',
+      (r) => hydrate(db, StepRun, r), LIST_BOUNDS['PipelineRun.steps'].default),
     runsByProjectId: childConnectionLoader<PipelineRun, RunFilter>(db, RUNS, 'project_id'),
     runsByPipelineId: childConnectionLoader<PipelineRun, RunFilter>(db, RUNS, 'pipeline_id'),
     runsByStackId: childConnectionLoader<PipelineRun, RunFilter>(db, RUNS, 'stack_id'),

@@ -1,5 +1,6 @@
-import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, Int, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context';
+import { firstArg, listLimit } from '../../graphql/list-bounds';
 import { ArtifactVersion } from '../artifacts/artifact-version.entity';
 import { StepArtifact } from '../artifacts/artifacts.types';
 import { PipelineRun } from './pipeline-run.entity';
@@ -13,13 +14,13 @@ export class StepRunResolver {
   }
 
   @FieldResolver(() => [StepArtifact])
-  inputs(@Root() step: StepRun, @Ctx() ctx: Context) {
-    return ctx.loaders.inputsByStepId.load(step.id);
+  inputs(@Root() step: StepRun, @Arg('first', () => Int, firstArg('StepRun.inputs')) first: number, @Ctx() ctx: Context) {
+    return ctx.loaders.inputsByStepId.load(step.id, listLimit('StepRun.inputs', first));
   }
 
   @FieldResolver(() => [StepArtifact])
-  async outputs(@Root() step: StepRun, @Ctx() ctx: Context) {
-    const versions = await ctx.loaders.outputsByStepId.load(step.id);
+  async outputs(@Root() step: StepRun, @Arg('first', () => Int, firstArg('StepRun.outputs')) first: number, @Ctx() ctx: Context) {
+    const versions = await ctx.loaders.outputsByStepId.load(step.id, listLimit('StepRun.outputs', first));
     return versions.map((v) => {
       ctx.loaders.artifactVersionById.prime(v.id, v);
       return Object.assign(new StepArtifact(), { name: v.outputName ?? '', artifactVersionId: v.id });

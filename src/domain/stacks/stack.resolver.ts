@@ -1,5 +1,6 @@
-import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context';
+import { firstArg, listLimit } from '../../graphql/list-bounds';
 import { listQuery } from '../../graphql/pagination';
 import { childKey } from '../../db/lists';
 import { visibleProjects } from '../projects/projects.service';
@@ -39,7 +40,7 @@ export class StackResolver {
 @Resolver(() => StackComponent)
 export class StackComponentResolver {
   @FieldResolver(() => [Stack])
-  stacks(@Root() component: StackComponent, @Ctx() ctx: Context) {
-    return ctx.loaders.stacksByComponentId.load(component.id);
+  stacks(@Root() component: StackComponent, @Arg('first', () => Int, firstArg('StackComponent.stacks')) first: number, @Ctx() ctx: Context) {
+    return ctx.loaders.stacksByComponentId.load(component.id, listLimit('StackComponent.stacks', first));
   }
 }

@@ -1,6 +1,8 @@
 import DataLoader from 'dataloader';
 import { DataSource } from 'typeorm';
-import { groupLoader } from '../../db/loaders';
+import { hydrate } from '../../db/data-source';
+import { BoundedListLoader } from '../../db/loaders';
+import { LIST_BOUNDS } from '../../graphql/list-bounds';
 import { childConnectionLoader, ListSource } from '../../db/lists';
 import { NameFilter } from '../../graphql/pagination';
 import { Tag } from './tag.entity';
@@ -9,10 +11,10 @@ export const TAGS: ListSource<NameFilter> = { entity: Tag, table: 'tag' };
 
 export function tagLoaders(db: DataSource) {
   return {
-    tagsByResourceId: groupLoader(db, Tag,
-      `SELECT ta.resource_id AS __key, tg.* FROM tag_assignment ta
-       JOIN tag tg ON tg.project_id = ta.project_id AND tg.id = ta.tag_id
-       WHERE ta.resource_id = ANY($1::uuid[]) ORDER BY tg.name`),
+    tagsByResourceId: new BoundedListLoader(db,
+      `SELECT tg.* FROM tag_assignment ta JOIN tag tg ON tg.project_id = ta.project_id AND tg.id = ta.tag_id
+       WHERE ta.resource_id = k.id ORDER BY tg.name LIMIT k.lim`,
+      (r) => hydrate(db, Tag, r), LIST_BOUNDS['Taggable.tags'].default),
     usageCountByTagId: new DataLoader<string, number>(async (ids) => {
       const rows: { tag_id: string; n: number }[] = await db.query(
         'SELECT tag_id, count(*)::int AS n FROM tag_assignment WHERE tag_id = ANY($1::uuid[]) AND NOT resource_deleted GROUP BY tag_id', [ids]);
