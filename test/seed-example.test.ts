@@ -35,6 +35,30 @@ test('a second seed finds the project and writes nothing', async () => {
   assert.deepEqual(after, before);
 });
 
+test('seeding after someone created the project fills in the whole story', async () => {
+  const fresh = await startTestApp();
+  try {
+    await fresh.ok(`mutation { createProject(input: { name: "${P}" }) { id } }`);
+    const r = await seedExample(fresh.url);
+    assert.equal(r.alreadySeeded, false);
+    assert.match(r.summary.at(-1)!, /5 runs, 9 steps, \d+ artifact versions, 3 model versions/);
+    const counts = `{ project(name: "${P}") { pipelines { totalCount } runs { totalCount } artifactVersions { totalCount } modelVersions { totalCount } } }`;
+    assert.deepEqual(await fresh.ok(counts), await app.ok(counts));
+    assert.equal((await seedExample(fresh.url)).alreadySeeded, true);
+  } finally {
+    await fresh.close();
+  }
+});
+
+test('every model version is linked to processed_features, the data it was trained on', async () => {
+  const r = await app.ok(`{ model(project: "${P}", name: "fraud_detector") { versions(orderBy: { field: CREATED_AT, direction: ASC }) { nodes {
+    number artifacts(kind: DATA) { name kind artifactVersion { version artifact { name } producedBy { run { name } } } } } } } }`);
+  for (const v of r.model.versions.nodes) {
+    assert.deepEqual(v.artifacts, [{ name: 'processed_features', kind: 'DATA',
+      artifactVersion: { version: '1', artifact: { name: 'processed_features' }, producedBy: { run: { name: 'feature_engineering_run_1' } } } }], `version ${v.number}`);
+  }
+});
+
 test('model tags are on the model and accuracy tags on the versions', async () => {
   const r = await app.ok(`{ project(name: "${P}") {
     byModelTag: models(filter: { tags: ["random-forest"] }) { nodes { name } }
