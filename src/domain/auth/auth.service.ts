@@ -2,7 +2,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { Context } from '../../graphql/context';
-import { BadUserInputError, ForbiddenError, NotFoundError, UnauthenticatedError } from '../../graphql/errors';
+import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError } from '../../graphql/errors';
 import { decodeId } from '../../graphql/ids';
 import { validateName } from '../../graphql/validation';
 import { hydrate } from '../../db/data-source';
@@ -90,6 +90,10 @@ export class AuthService {
     projects.forEach((p, i) => validateName(p, `projects[${i}]`));
     if (secret.length < 16) throw new BadUserInputError('an api key secret must be at least 16 characters', 'secret');
     return transaction(this.db, async (tx) => {
+      // Keys are revoked by name, so live names are unique (uq_api_key_active_name backs this up);
+      // the same secret again is the same key (ADMIN_API_KEY at every start), not a conflict.
+      const [taken] = await tx.query('SELECT 1 FROM api_key WHERE name = $1 AND revoked_at IS NULL AND secret_hash <> $2', [name, hashSecret(secret)]);
+      if (taken) throw new ConflictError(`an api key named "${name}" already exists: choose another name, or revoke it first`);
       const [row] = await tx.query(
         'INSERT INTO api_key (name, role, projects, secret_hash) VALUES ($1, $2, $3, $4) ON CONFLICT (secret_hash) DO UPDATE SET name = api_key.name RETURNING *',
         [name, input.role, projects, hashSecret(secret)]);
