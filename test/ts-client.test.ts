@@ -5,8 +5,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { generate } from '@graphql-codegen/cli';
-import codegenConfig, { GENERATED_FILE } from '../codegen';
+import { GENERATED_FILE, generateClient } from '../scripts/codegen';
 import {
   AddTagsDocument, ArtifactVersionDocument, CreateModelVersionDocument, CreatePipelineDocument, CreateProjectDocument,
   FinishRunDocument, isMagClientError, LineageDocument, LinkArtifactDocument, LogMetadataDocument, MagClient, MagClientError,
@@ -37,11 +36,9 @@ async function rejection(promise: Promise<unknown>): Promise<MagClientError> {
 }
 
 test('the checked-in generated client equals what codegen produces from schema.graphql now', async () => {
-  const outputs = await generate({ ...codegenConfig, cwd: ROOT }, false);
-  assert.equal(outputs.length, 1);
-  assert.equal(path.resolve(ROOT, outputs[0].filename), path.resolve(ROOT, GENERATED_FILE));
+  const generated = await generateClient(ROOT);
   const checkedIn = fs.readFileSync(path.join(ROOT, GENERATED_FILE), 'utf8');
-  assert.ok(checkedIn === outputs[0].content, `${GENERATED_FILE} is stale: run \`npm run codegen\` and commit the result`);
+  assert.ok(checkedIn === generated, `${GENERATED_FILE} is stale: run \`npm run codegen\` and commit the result`);
 });
 
 test('request returns typed data for queries and mutations', async () => {
