@@ -3,10 +3,12 @@
 Copy this one file next to your notebook and::
 
     from ml_asset_graph import Client
-    mag = Client()                       # MAG_URL / MAG_API_KEY from the environment
-    mv = mag.get_model_version("fraud-detection", "fraud-classifier", "production")
+    mag = Client(project="fraud-detection")   # MAG_URL / MAG_API_KEY from the environment
+    mv = mag.get_model_version("fraud_detector", "production")
+    mv.training_data()                        # the DATA artifacts it was trained on, and their runs
 
-Every helper returns plain dicts shaped like the GraphQL response (camelCase keys).
+Every helper returns dicts shaped like the GraphQL response (camelCase keys); model versions and
+lineage graphs are dict subclasses with a few methods on top.
 Errors are raised as :class:`GraphQLError` subclasses chosen by ``extensions.code``;
 network or protocol failures as :class:`TransportError`.
 Standard library only (urllib + json); Python 3.8+.
@@ -22,11 +24,11 @@ import urllib.request
 from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Union
 
 __all__ = [
-    "Client", "MagError", "TransportError", "GraphQLError", "NotFound", "Conflict",
+    "Client", "ModelVersion", "Lineage", "MagError", "TransportError", "GraphQLError", "NotFound", "Conflict",
     "BadUserInput", "Forbidden", "Unauthenticated", "InvalidQuery", "ServerError",
     "DEFAULT_URL",
 ]
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 DEFAULT_URL = "http://localhost:4000/graphql"
 
@@ -113,12 +115,17 @@ _ERROR_CLASSES = {
 }
 
 
+def _pythonic(message: str) -> str:
+    """The server speaks GraphQL ("pass force: true"); this client's callers write force=True."""
+    return message.replace("force: true", "force=True")
+
+
 def _error_from(errors: List[JSONDict], data: Any = None) -> GraphQLError:
     first = errors[0] if errors and isinstance(errors[0], dict) else {}
     ext = first.get("extensions") or {}
     code = ext.get("code")
     cls = _ERROR_CLASSES.get(code or "", GraphQLError)
-    return cls(str(first.get("message", "unknown error")), code=code, path=first.get("path"),
+    return cls(_pythonic(str(first.get("message", "unknown error"))), code=code, path=first.get("path"),
                extensions=ext, errors=errors, data=data)
 
 
@@ -147,11 +154,15 @@ _LINEAGE = """roots truncated
   nodes {
     __typename
     ... on ArtifactVersion { id version type uri artifact { name } }
-    ... on StepRun { id name status run { id name } }
+    ... on StepRun { id name status run { id name pipeline { name } } }
   }
   edges { source target kind name }"""
+_LINKS = f"""kind name artifactVersion {{ {_AV} metadata
+  producedBy {{ id name run {{ id name status pipeline {{ name }} stack {{ name }} }} }} }}"""
 
 _STAGES = ("NONE", "STAGING", "PRODUCTION", "ARCHIVED")
+_RUN_STATUSES = ("INITIALIZING", "RUNNING", "COMPLETED", "FAILED", "CACHED")
+_ARTIFACT_TYPES = ("DATA", "MODEL", "DATA_ANALYSIS", "SCHEMA", "SERVICE", "STATISTICS", "BASE")
 
 
 # --------------------------------------------------------------------------- helpers
@@ -186,8 +197,16 @@ def _tag_names(tags: Union[TagSpec, Iterable[TagSpec]]) -> List[str]:
 def _enum(value: str, allowed: Sequence[str], what: str) -> str:
     v = str(value).upper()
     if v not in allowed:
-        raise ValueError(f"{what} must be one of {', '.join(allowed)}, got {value!r}")
+        raise ValueError(f"{what} must be one of {', '.join(a.lower() for a in allowed)}, got {value!r}")
     return v
+
+
+def _listing(values: Sequence[str], what: str, most: int = 10) -> str:
+    """ "(versions: 1, 2, 3)", or the first few and a count when there are many."""
+    if not values:
+        return f"(there are no {what})"
+    shown = ", ".join(values[:most])
+    return f"({what}: {shown}{f', … {len(values)} in all' if len(values) > most else ''})"
 
 
 def _time(value: Union[None, str, _dt.datetime]) -> Optional[str]:
@@ -211,6 +230,11 @@ def _strs(value: Union[None, str, Iterable[str]]) -> Optional[List[str]]:
 _OUTPUT_KEYS = {"data_type": "dataType", "link_to_model_as": "linkToModelAs"}
 
 
+def _order(field: str, direction: str) -> JSONDict:
+    return {"field": _enum(field, ("CREATED_AT", "UPDATED_AT", "NAME"), "order_by"),
+            "direction": _enum(direction, ("ASC", "DESC"), "direction")}
+
+
 # --------------------------------------------------------------------------- client
 
 
@@ -218,16 +242,19 @@ class Client:
     """A connection to one ml-asset-graph server.
 
     ``url`` defaults to env ``MAG_URL`` then ``http://localhost:4000/graphql``; ``api_key`` to env
-    ``MAG_API_KEY`` (sent as ``Authorization: Bearer <key>``).
+    ``MAG_API_KEY`` (sent as ``Authorization: Bearer <key>``); ``project`` to env ``MAG_PROJECT``:
+    the project every helper works in unless given ``project=``.
     """
 
-    def __init__(self, url: Optional[str] = None, api_key: Optional[str] = None, timeout: float = 30) -> None:
+    def __init__(self, url: Optional[str] = None, api_key: Optional[str] = None, project: Optional[str] = None,
+                 timeout: float = 30) -> None:
         self.url = url or os.environ.get("MAG_URL") or DEFAULT_URL
         self.api_key = api_key if api_key is not None else (os.environ.get("MAG_API_KEY") or None)
+        self.project = project or os.environ.get("MAG_PROJECT") or None
         self.timeout = timeout
 
     def __repr__(self) -> str:
-        return f"Client(url={self.url!r}, api_key={'***' if self.api_key else None})"
+        return f"Client(url={self.url!r}, api_key={'***' if self.api_key else None}, project={self.project!r})"
 
     # ----------------------------------------------------------------- raw
 
@@ -276,8 +303,8 @@ class Client:
             data: Any = self.query(document, {**variables, "first": page_size, "after": after})
             for key in path:
                 data = data[key] if data is not None else None
-            if data is None:  # e.g. project(name:) is null
-                raise NotFound(f"{path[0]} {variables.get('p', '')!r} not found".replace(" ''", ""), code="NOT_FOUND")
+            if data is None:  # project(name:) is null
+                raise self._not_found(f'project "{variables.get("p")}"', str(variables.get("p")))
             for node in data["nodes"]:
                 if limit is not None and yielded >= limit:
                     return
@@ -290,6 +317,46 @@ class Client:
 
     # ----------------------------------------------------------------- reads
 
+    def _project(self, project: Optional[str]) -> str:
+        p = project or self.project
+        if not p:
+            raise ValueError("no project: pass project=\"...\" or create the client with Client(project=\"...\")")
+        return p
+
+    def _not_found(self, what: str, project: str, model: Optional[str] = None, artifact: Optional[str] = None) -> NotFound:
+        """A NotFound naming what is missing and, in one more request, what exists instead."""
+        data = self.query(
+            """query($p: String!, $m: String!, $a: String!, $hasModel: Boolean!, $hasArtifact: Boolean!) {
+                 projects(first: 100) { nodes { name } }
+                 project(name: $p) {
+                   models(first: 100, orderBy: { field: NAME, direction: ASC }) @include(if: $hasModel) { nodes { name } }
+                   artifacts(first: 100, orderBy: { field: NAME, direction: ASC }) @include(if: $hasArtifact) { nodes { name } }
+                 }
+                 model(project: $p, name: $m) @include(if: $hasModel) {
+                   versions(first: 100, orderBy: { field: CREATED_AT, direction: ASC }) { nodes { number name stage } } }
+                 artifact(project: $p, name: $a) @include(if: $hasArtifact) {
+                   versions(first: 100, orderBy: { field: CREATED_AT, direction: ASC }) { nodes { version } } }
+               }""",
+            {"p": project, "m": model or "", "a": artifact or "", "hasModel": model is not None, "hasArtifact": artifact is not None})
+        if data["project"] is None:
+            message = f'project "{project}" not found {_listing([p["name"] for p in data["projects"]["nodes"]], "projects")}'
+        elif model is not None and data.get("model") is None:
+            message = f'project "{project}" has no model "{model}" {_listing([m["name"] for m in data["project"]["models"]["nodes"]], "models")}'
+        elif model is not None:
+            versions = data["model"]["versions"]["nodes"]
+            held = [f'{v["stage"].lower()} → {v["number"]}' for v in versions if v["stage"] in ("PRODUCTION", "STAGING")]
+            message = (f'model "{model}" has no version {what} in project "{project}" '
+                       f'{_listing([str(v["number"]) + ("" if v["name"] == str(v["number"]) else " (" + v["name"] + ")") for v in versions], "versions")}'
+                       f'{"; " + ", ".join(held) if held else "; no version is in production or staging"}')
+        elif artifact is not None and data.get("artifact") is None:
+            message = f'project "{project}" has no artifact "{artifact}" {_listing([a["name"] for a in data["project"]["artifacts"]["nodes"]], "artifacts")}'
+        elif artifact is not None:
+            message = (f'artifact "{artifact}" has no version {what} in project "{project}" '
+                       f'{_listing([v["version"] for v in data["artifact"]["versions"]["nodes"]], "versions")}')
+        else:
+            message = f'{what} not found in project "{project}"'
+        return NotFound(message, code="NOT_FOUND")
+
     def viewer(self) -> JSONDict:
         """Who the server thinks we are: ``{name, role, projects}``."""
         return self.query("{ viewer { name role projects } }")["viewer"]
@@ -298,15 +365,17 @@ class Client:
         """Resolves any global id to ``{__typename, id}`` (None when unknown)."""
         return self.query("query($id: ID!) { node(id: $id) { __typename id } }", {"id": id})["node"]
 
-    def get_project(self, name: str) -> JSONDict:
-        """The project called ``name``; raises NotFound."""
+    def get_project(self, name: Optional[str] = None) -> JSONDict:
+        """The project called ``name`` (default: the client's project); raises NotFound."""
+        name = self._project(name)
         p = self.query(f"query($n: String!) {{ project(name: $n) {{ {_PROJECT} }} }}", {"n": name})["project"]
         if p is None:
-            raise NotFound(f'project "{name}" not found', code="NOT_FOUND")
+            raise self._not_found(f'project "{name}"', name)
         return p
 
-    def get_artifact_version(self, project: str, name: str, version: str = "latest") -> JSONDict:
+    def get_artifact_version(self, name: str, version: Union[str, int] = "latest", *, project: Optional[str] = None) -> JSONDict:
         """One version of artifact ``name`` ("latest" or a version string such as "2"); raises NotFound."""
+        project = self._project(project)
         data = self.query(
             f"""query($p: String!, $a: String!, $v: String!) {{
                   artifactVersion(project: $p, artifact: $a, version: $v) {{
@@ -314,38 +383,55 @@ class Client:
             {"p": project, "a": name, "v": str(version)})
         av = data["artifactVersion"]
         if av is None:
-            raise NotFound(f'artifact "{name}" has no version "{version}" in project "{project}"', code="NOT_FOUND")
+            raise self._not_found(f'"{version}"', project, artifact=name)
         return av
 
-    def get_model(self, project: str, name: str) -> JSONDict:
+    def get_model(self, name: str, *, project: Optional[str] = None) -> JSONDict:
         """The model ``name`` with its tags and latest version; raises NotFound."""
+        project = self._project(project)
         m = self.query(f"query($p: String!, $n: String!) {{ model(project: $p, name: $n) {{ {_MODEL} }} }}",
                        {"p": project, "n": name})["model"]
         if m is None:
-            raise NotFound(f'model "{name}" not found in project "{project}"', code="NOT_FOUND")
+            raise self._not_found(f'model "{name}"', project, model=name)
         return m
 
-    def get_model_version(self, project: str, model: str, version: Union[str, int] = "production") -> JSONDict:
-        """A model version by number, name, "latest" or stage ("production", "staging"), with its
-        linked artifacts (``artifacts``: kind, name, artifactVersion) and runs; raises NotFound."""
+    def get_model_version(self, model: str, version: Union[str, int] = "latest", *, project: Optional[str] = None) -> "ModelVersion":
+        """A model version by number, name, "latest" (the default, as in the API) or stage
+        ("production", "staging"), with its linked artifacts (``artifacts``: kind, name,
+        artifactVersion), runs and stage history; raises NotFound naming the versions there are."""
+        project = self._project(project)
         data = self.query(
             f"""query($p: String!, $m: String!, $v: String!) {{
                   modelVersion(project: $p, model: $m, version: $v) {{ {_MV_FULL} stageHistory {{ from to at reason actor }} }} }}""",
             {"p": project, "m": model, "v": str(version)})
         mv = data["modelVersion"]
         if mv is None:
-            raise NotFound(f'model "{model}" has no version "{version}" in project "{project}"', code="NOT_FOUND")
-        return mv
+            raise self._not_found(f'"{version}"', project, model=model)
+        return ModelVersion(self, mv)
 
-    def get_run(self, project: str, name: str) -> JSONDict:
+    def model_version_artifacts(self, model_version_id: str, kind: Optional[str] = None) -> List[JSONDict]:
+        """The artifacts linked to a model version (``kind`` DATA, MODEL or DEPLOYMENT, or all), each
+        with its artifact version, metadata and the step, run, pipeline and stack that produced it:
+        one request."""
+        k = _enum(kind, ("DATA", "MODEL", "DEPLOYMENT"), "kind") if kind else None
+        data = self.query(
+            f"""query($id: ID!, $k: ModelArtifactKind) {{ node(id: $id) {{ __typename
+                  ... on ModelVersion {{ artifacts(kind: $k) {{ {_LINKS} }} }} }} }}""", {"id": model_version_id, "k": k})
+        node = data["node"]
+        if node is None or node["__typename"] != "ModelVersion":
+            raise NotFound(f'model version "{model_version_id}" not found', code="NOT_FOUND")
+        return node["artifacts"]
+
+    def get_run(self, name: str, *, project: Optional[str] = None) -> JSONDict:
         """A pipeline run by name, with its steps; raises NotFound."""
+        project = self._project(project)
         r = self.query(f"""query($p: String!, $n: String!) {{ pipelineRun(project: $p, name: $n) {{
                              {_RUN} steps {{ {_STEP} }} }} }}""", {"p": project, "n": name})["pipelineRun"]
         if r is None:
-            raise NotFound(f'run "{name}" not found in project "{project}"', code="NOT_FOUND")
+            raise self._not_found(f'run "{name}"', project)
         return r
 
-    def list_models(self, project: str, tags: Union[None, str, Iterable[str]] = None, *,
+    def list_models(self, tags: Union[None, str, Iterable[str]] = None, *, project: Optional[str] = None,
                     name: Optional[str] = None, without_tags: Union[None, str, Iterable[str]] = None,
                     order_by: str = "CREATED_AT", direction: str = "DESC",
                     page_size: int = 50, limit: Optional[int] = None) -> Iterator[JSONDict]:
@@ -357,24 +443,45 @@ class Client:
         doc = f"""query($p: String!, $f: ListFilter, $o: ListOrder, $first: Int, $after: String) {{
                     project(name: $p) {{ models(filter: $f, orderBy: $o, first: $first, after: $after) {{
                       nodes {{ {_MODEL} }} {_PAGE} }} }} }}"""
-        variables = {"p": project, "f": _compact({"name": name, "tags": _strs(tags), "withoutTags": _strs(without_tags)}),
-                     "o": {"field": order_by.upper(), "direction": direction.upper()}}
+        variables = {"p": self._project(project), "f": _compact({"name": name, "tags": _strs(tags), "withoutTags": _strs(without_tags)}),
+                     "o": _order(order_by, direction)}
         return self._paginate(doc, variables, ("project", "models"), page_size, limit)
 
-    def list_model_versions(self, project: str, model: Optional[str] = None, *,
+    def list_model_versions(self, model: Optional[str] = None, *, project: Optional[str] = None,
                             stage: Optional[str] = None, tags: Union[None, str, Iterable[str]] = None,
-                            order_by: str = "CREATED_AT", direction: str = "DESC",
+                            with_artifacts: bool = False, order_by: str = "CREATED_AT", direction: str = "DESC",
                             page_size: int = 50, limit: Optional[int] = None) -> Iterator[JSONDict]:
-        """Iterates over model versions of the project (``model`` is a StringPredicate on the model's name)."""
+        """Iterates over model versions of the project (``model`` is a StringPredicate on the model's
+        name). Each carries its stage, metadata and tags; ``with_artifacts=True`` adds the linked
+        artifacts with their metadata, in the same request. ``table()`` turns them into flat rows."""
+        links = f"artifacts {{ kind name artifactVersion {{ id version uri metadata artifact {{ name }} }} }}" if with_artifacts else ""
         doc = f"""query($p: String!, $f: ModelVersionFilter, $o: ListOrder, $first: Int, $after: String) {{
                     project(name: $p) {{ modelVersions(filter: $f, orderBy: $o, first: $first, after: $after) {{
-                      nodes {{ {_MV} }} {_PAGE} }} }} }}"""
+                      nodes {{ {_MV} {links} }} {_PAGE} }} }} }}"""
         f = _compact({"model": model, "tags": _strs(tags),
                       "stage": _enum(stage, _STAGES, "stage") if stage else None})
-        variables = {"p": project, "f": f, "o": {"field": order_by.upper(), "direction": direction.upper()}}
+        variables = {"p": self._project(project), "f": f, "o": _order(order_by, direction)}
         return self._paginate(doc, variables, ("project", "modelVersions"), page_size, limit)
 
-    def list_artifact_versions(self, project: str, artifact: Optional[str] = None, *,
+    def model_version_table(self, model: Optional[str] = None, *, project: Optional[str] = None,
+                            stage: Optional[str] = None, order_by: str = "CREATED_AT", direction: str = "ASC",
+                            limit: Optional[int] = None) -> List[JSONDict]:
+        """Flat rows for a table of model versions: model, number, name, stage, created_at, tags, then
+        every metadata key of the version and, prefixed with the link name, of its linked artifacts
+        ("trained_model.accuracy"). One request per 100 versions; ``pandas.DataFrame(rows)`` works."""
+        rows = []
+        for v in self.list_model_versions(model, project=project, stage=stage, with_artifacts=True,
+                                          order_by=order_by, direction=direction, page_size=100, limit=limit):
+            row: JSONDict = {"model": v["model"]["name"], "number": v["number"], "name": v["name"],
+                             "stage": v["stage"], "created_at": v["createdAt"], "tags": [t["name"] for t in v["tags"]]}
+            row.update(v["metadata"] or {})
+            for link in v["artifacts"]:
+                for key, value in (link["artifactVersion"]["metadata"] or {}).items():
+                    row[f'{link["name"]}.{key}'] = value
+            rows.append(row)
+        return rows
+
+    def list_artifact_versions(self, artifact: Optional[str] = None, *, project: Optional[str] = None,
                                tags: Union[None, str, Iterable[str]] = None, type: Optional[str] = None,
                                order_by: str = "CREATED_AT", direction: str = "DESC",
                                page_size: int = 50, limit: Optional[int] = None) -> Iterator[JSONDict]:
@@ -382,11 +489,12 @@ class Client:
         doc = f"""query($p: String!, $f: ArtifactVersionFilter, $o: ListOrder, $first: Int, $after: String) {{
                     project(name: $p) {{ artifactVersions(filter: $f, orderBy: $o, first: $first, after: $after) {{
                       nodes {{ {_AV} }} {_PAGE} }} }} }}"""
-        f = _compact({"artifact": artifact, "tags": _strs(tags), "type": type.upper() if type else None})
-        variables = {"p": project, "f": f, "o": {"field": order_by.upper(), "direction": direction.upper()}}
+        f = _compact({"artifact": artifact, "tags": _strs(tags),
+                      "type": _enum(type, _ARTIFACT_TYPES, "type") if type else None})
+        variables = {"p": self._project(project), "f": f, "o": _order(order_by, direction)}
         return self._paginate(doc, variables, ("project", "artifactVersions"), page_size, limit)
 
-    def list_runs(self, project: str, *, pipeline: Optional[str] = None, status: Optional[str] = None,
+    def list_runs(self, *, project: Optional[str] = None, pipeline: Optional[str] = None, status: Optional[str] = None,
                   tags: Union[None, str, Iterable[str]] = None, stack: Optional[str] = None,
                   order_by: str = "CREATED_AT", direction: str = "DESC",
                   page_size: int = 50, limit: Optional[int] = None) -> Iterator[JSONDict]:
@@ -394,19 +502,22 @@ class Client:
         doc = f"""query($p: String!, $f: RunFilter, $o: ListOrder, $first: Int, $after: String) {{
                     project(name: $p) {{ runs(filter: $f, orderBy: $o, first: $first, after: $after) {{
                       nodes {{ {_RUN} }} {_PAGE} }} }} }}"""
-        f = _compact({"pipeline": pipeline, "status": status.upper() if status else None,
+        f = _compact({"pipeline": pipeline, "status": _enum(status, _RUN_STATUSES, "status") if status else None,
                       "tags": _strs(tags), "stack": stack})
-        variables = {"p": project, "f": f, "o": {"field": order_by.upper(), "direction": direction.upper()}}
+        variables = {"p": self._project(project), "f": f, "o": _order(order_by, direction)}
         return self._paginate(doc, variables, ("project", "runs"), page_size, limit)
 
-    def lineage(self, of: str, direction: str = "BOTH", depth: int = 10, limit: int = 1000) -> JSONDict:
+    def lineage(self, of: str, direction: str = "BOTH", depth: int = 10, limit: int = 1000) -> "Lineage":
         """The lineage graph around an ArtifactVersion, StepRun, PipelineRun or ModelVersion id:
-        ``{roots, nodes, edges, truncated}``; nodes carry ``__typename``."""
-        return self.query(
+        ``{roots, nodes, edges, truncated}``. Every node has a readable ``label``
+        ("processed_features:1", "feature_engineering/feature_engineering_run_1/engineer_features"),
+        every edge ``source_label`` and ``target_label``; see :class:`Lineage` for
+        ``to_networkx()`` and ``to_dataframe()``."""
+        return Lineage(self.query(
             f"""query($of: ID!, $d: LineageDirection!, $depth: Int!, $limit: Int!) {{
                   lineage(of: $of, direction: $d, depth: $depth, limit: $limit) {{ {_LINEAGE} }} }}""",
             {"of": of, "d": _enum(direction, ("UPSTREAM", "DOWNSTREAM", "BOTH"), "direction"),
-             "depth": depth, "limit": limit})["lineage"]
+             "depth": depth, "limit": limit})["lineage"])
 
     # ----------------------------------------------------------------- writes
 
@@ -417,15 +528,15 @@ class Client:
             f"mutation($i: CreateProjectInput!) {{ createProject(input: $i) {{ {_PROJECT} }} }}",
             {"i": _compact({"name": name, "displayName": display_name, "description": description})})["createProject"]
 
-    def create_pipeline(self, project: str, name: str, description: Optional[str] = None,
-                        tags: Union[None, TagSpec, Iterable[TagSpec]] = None) -> JSONDict:
-        """Creates a pipeline (startRun also creates it on first use)."""
+    def create_pipeline(self, name: str, description: Optional[str] = None,
+                        tags: Union[None, TagSpec, Iterable[TagSpec]] = None, *, project: Optional[str] = None) -> JSONDict:
+        """Creates a pipeline (start_run also creates it on first use)."""
         return self.query(
             f"mutation($i: CreatePipelineInput!) {{ createPipeline(input: $i) {{ id name description tags {{ {_TAG} }} }} }}",
-            {"i": _compact({"project": project, "name": name, "description": description, "tags": _tag_inputs(tags)})}
+            {"i": _compact({"project": self._project(project), "name": name, "description": description, "tags": _tag_inputs(tags)})}
         )["createPipeline"]
 
-    def start_run(self, project: str, pipeline: str, name: Optional[str] = None, *,
+    def start_run(self, pipeline: str, name: Optional[str] = None, *, project: Optional[str] = None,
                   tags: Union[None, TagSpec, Iterable[TagSpec]] = None, config: Any = None,
                   stack: Optional[str] = None, model: Union[None, str, Mapping[str, Any]] = None) -> JSONDict:
         """Starts a RUNNING run. ``model``: a model name (a new version is made for the run) or
@@ -435,7 +546,7 @@ class Client:
         elif model is not None:
             model = _compact({"name": model["name"], "version": None if model.get("version") is None else str(model["version"]),
                               "createVersion": model.get("createVersion", model.get("create_version"))})
-        i = _compact({"project": project, "pipeline": pipeline, "name": name, "tags": _tag_inputs(tags),
+        i = _compact({"project": self._project(project), "pipeline": pipeline, "name": name, "tags": _tag_inputs(tags),
                       "config": config, "stack": stack, "model": model})
         return self.query(f"mutation($i: StartRunInput!) {{ startRun(input: $i) {{ {_RUN} }} }}", {"i": i})["startRun"]
 
@@ -475,31 +586,31 @@ class Client:
     def finish_run(self, run_id: str, status: str = "COMPLETED") -> JSONDict:
         """Sets a run's final status (COMPLETED, FAILED, …)."""
         return self.query(f"mutation($r: ID!, $s: RunStatus!) {{ finishRun(run: $r, status: $s) {{ {_RUN} }} }}",
-                          {"r": run_id, "s": status.upper()})["finishRun"]
+                          {"r": run_id, "s": _enum(status, _RUN_STATUSES, "status")})["finishRun"]
 
-    def register_artifact_version(self, project: str, artifact: str, version: Union[None, str, int] = None, *,
-                                  type: Optional[str] = None, uri: Optional[str] = None, data_type: Optional[str] = None,
+    def register_artifact_version(self, artifact: str, version: Union[None, str, int] = None, *,
+                                  project: Optional[str] = None, type: Optional[str] = None, uri: Optional[str] = None, data_type: Optional[str] = None,
                                   tags: Union[None, TagSpec, Iterable[TagSpec]] = None,
                                   metadata: Optional[Mapping[str, Any]] = None) -> JSONDict:
         """Registers a version of ``artifact`` outside any run ("1", "2", … unless ``version`` is given)."""
-        i = _compact({"project": project, "artifact": artifact, "version": None if version is None else str(version),
-                      "type": type.upper() if type else None, "uri": uri, "dataType": data_type,
+        i = _compact({"project": self._project(project), "artifact": artifact, "version": None if version is None else str(version),
+                      "type": _enum(type, _ARTIFACT_TYPES, "type") if type else None, "uri": uri, "dataType": data_type,
                       "tags": _tag_inputs(tags), "metadata": metadata})
         return self.query(f"mutation($i: RegisterArtifactVersionInput!) {{ registerArtifactVersion(input: $i) {{ {_AV} }} }}",
                           {"i": i})["registerArtifactVersion"]
 
-    def create_model(self, project: str, name: str, description: Optional[str] = None, license: Optional[str] = None,
-                     tags: Union[None, TagSpec, Iterable[TagSpec]] = None) -> JSONDict:
+    def create_model(self, name: str, description: Optional[str] = None, license: Optional[str] = None,
+                     tags: Union[None, TagSpec, Iterable[TagSpec]] = None, *, project: Optional[str] = None) -> JSONDict:
         """Creates a model; raises Conflict when the name is taken."""
-        i = _compact({"project": project, "name": name, "description": description, "license": license,
+        i = _compact({"project": self._project(project), "name": name, "description": description, "license": license,
                       "tags": _tag_inputs(tags)})
         return self.query(f"mutation($i: CreateModelInput!) {{ createModel(input: $i) {{ {_MODEL} }} }}", {"i": i})["createModel"]
 
-    def create_model_version(self, project: str, model: str, name: Optional[str] = None, *,
+    def create_model_version(self, model: str, name: Optional[str] = None, *, project: Optional[str] = None,
                              description: Optional[str] = None, tags: Union[None, TagSpec, Iterable[TagSpec]] = None,
                              metadata: Optional[Mapping[str, Any]] = None) -> JSONDict:
         """Creates the next version of ``model`` (the model is created on first use)."""
-        i = _compact({"project": project, "model": model, "name": name, "description": description,
+        i = _compact({"project": self._project(project), "model": model, "name": name, "description": description,
                       "tags": _tag_inputs(tags), "metadata": metadata})
         return self.query(f"mutation($i: CreateModelVersionInput!) {{ createModelVersion(input: $i) {{ {_MV} }} }}",
                           {"i": i})["createModelVersion"]
@@ -517,7 +628,7 @@ class Client:
     def promote(self, model_version_id: str, stage: str, force: bool = False, reason: Optional[str] = None) -> JSONDict:
         """Moves a model version to ``stage``; returns ``{modelVersion, demoted}``.
 
-        Without ``force`` a stage held by another version raises Conflict (code "CONFLICT");
+        Without ``force=True`` a stage held by another version raises Conflict (code "CONFLICT");
         with it the holder is archived and listed in ``demoted``.
         """
         i = _compact({"modelVersion": model_version_id, "stage": _enum(stage, _STAGES, "stage"),
@@ -540,14 +651,16 @@ class Client:
             f"mutation($r: ID!, $t: [String!]!) {{ removeTags(resource: $r, tags: $t) {{ __typename id tags {{ {_TAG} }} }} }}",
             {"r": resource_id, "t": _tag_names(tags)})["removeTags"]
 
-    def create_tag(self, project: str, name: str, color: Optional[str] = None, exclusive: bool = False) -> JSONDict:
+    def create_tag(self, name: str, color: Optional[str] = None, exclusive: bool = False, *,
+                   project: Optional[str] = None) -> JSONDict:
         """Creates a tag explicitly (tags are otherwise created on first use)."""
         return self.query(
             "mutation($i: CreateTagInput!) { createTag(input: $i) { id name color exclusive usageCount } }",
-            {"i": _compact({"project": project, "name": name, "color": color, "exclusive": exclusive})})["createTag"]
+            {"i": _compact({"project": self._project(project), "name": name, "color": color, "exclusive": exclusive})})["createTag"]
 
-    def get_tag(self, project: str, name: str) -> JSONDict:
+    def get_tag(self, name: str, *, project: Optional[str] = None) -> JSONDict:
         """A tag with its usage count; raises NotFound."""
+        project = self._project(project)
         t = self.query("query($p: String!, $n: String!) { tag(project: $p, name: $n) { id name color exclusive usageCount } }",
                        {"p": project, "n": name})["tag"]
         if t is None:
@@ -555,7 +668,7 @@ class Client:
         return t
 
     def delete_tag(self, tag_id: str, force: bool = False) -> str:
-        """Deletes a tag; raises Conflict while it is in use unless ``force``."""
+        """Deletes a tag; raises Conflict while it is in use unless ``force=True``."""
         return self.query("mutation($id: ID!, $f: Boolean) { deleteTag(id: $id, force: $f) }",
                           {"id": tag_id, "f": force})["deleteTag"]
 
@@ -583,3 +696,98 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, (set, frozenset, tuple)):
         return list(value)
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+# --------------------------------------------------------------------------- results with methods
+
+
+class ModelVersion(dict):
+    """A model version as returned by :meth:`Client.get_model_version`: the GraphQL dict, plus
+    helpers that ask the server about this version (each one request)."""
+
+    def __init__(self, client: Client, data: Mapping[str, Any]) -> None:
+        super().__init__(data)
+        self._client = client
+
+    def __repr__(self) -> str:
+        return f"<ModelVersion {self['model']['name']} {self['number']} ({self['stage'].lower()}) {self['id']}>"
+
+    def artifacts_of(self, kind: str) -> List[JSONDict]:
+        """Linked artifacts of one kind (DATA, MODEL, DEPLOYMENT), each with its artifact version,
+        metadata and the step, run, pipeline and stack that produced it."""
+        return self._client.model_version_artifacts(self["id"], kind)
+
+    def training_data(self) -> List[JSONDict]:
+        """What this version was trained on: its DATA artifacts and the runs that produced them."""
+        return self.artifacts_of("DATA")
+
+    def model_artifacts(self) -> List[JSONDict]:
+        """Its MODEL artifacts (the trained weights) and the runs that produced them."""
+        return self.artifacts_of("MODEL")
+
+    def lineage(self, direction: str = "UPSTREAM", depth: int = 10, limit: int = 1000) -> "Lineage":
+        """Everything this version was made from (or, DOWNSTREAM, everything made from it)."""
+        return self._client.lineage(self["id"], direction=direction, depth=depth, limit=limit)
+
+
+def _label(node: Mapping[str, Any]) -> str:
+    if node.get("__typename") == "ArtifactVersion":
+        return f'{node["artifact"]["name"]}:{node["version"]}'
+    if node.get("__typename") == "StepRun":
+        run = node.get("run") or {}
+        pipeline = (run.get("pipeline") or {}).get("name", "?")
+        return f'{pipeline}/{run.get("name", "?")}/{node["name"]}'
+    return str(node.get("id"))
+
+
+class Lineage(dict):
+    """A lineage graph: ``roots``, ``nodes``, ``edges``, ``truncated`` as the API returns them, with
+    a readable ``label`` on every node ("artifact:version", "pipeline/run/step") and
+    ``source_label``/``target_label`` on every edge."""
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        super().__init__(data)
+        labels = {}
+        for node in self["nodes"]:
+            node["label"] = _label(node)
+            labels[node["id"]] = node["label"]
+        for edge in self["edges"]:
+            edge["source_label"] = labels.get(edge["source"], edge["source"])
+            edge["target_label"] = labels.get(edge["target"], edge["target"])
+
+    def labels(self, typename: Optional[str] = None) -> List[str]:
+        """Sorted labels of the nodes (of one ``__typename``, e.g. "ArtifactVersion", if given)."""
+        return sorted(n["label"] for n in self["nodes"] if typename is None or n["__typename"] == typename)
+
+    def edge_lines(self) -> List[str]:
+        """One line per edge, sorted: "processed_features:1 -[INPUT features]-> fraud_detection_training/…"."""
+        return sorted(f'{e["source_label"]} -[{e["kind"]} {e["name"]}]-> {e["target_label"]}' for e in self["edges"])
+
+    def __str__(self) -> str:
+        head = f'{len(self["nodes"])} nodes, {len(self["edges"])} edges{" (truncated)" if self["truncated"] else ""}'
+        return "\n".join([head, *self.edge_lines()])
+
+    def to_networkx(self) -> Any:
+        """A ``networkx.DiGraph`` keyed by label, with the API's fields as node and edge attributes.
+        Needs networkx (``pip install networkx``); the client itself does not."""
+        try:
+            import networkx  # type: ignore
+        except ImportError:
+            raise ImportError("Lineage.to_networkx() needs networkx: pip install networkx") from None
+        graph = networkx.DiGraph()
+        for n in self["nodes"]:
+            graph.add_node(n["label"], **{k: v for k, v in n.items() if k != "label"})
+        for e in self["edges"]:
+            graph.add_edge(e["source_label"], e["target_label"], kind=e["kind"], name=e["name"])
+        return graph
+
+    def to_dataframe(self) -> Any:
+        """A ``pandas.DataFrame`` of the edges: source, kind, name, target (labels), source_id, target_id.
+        Needs pandas (``pip install pandas``); the client itself does not."""
+        try:
+            import pandas  # type: ignore
+        except ImportError:
+            raise ImportError("Lineage.to_dataframe() needs pandas: pip install pandas") from None
+        return pandas.DataFrame([{"source": e["source_label"], "kind": e["kind"], "name": e["name"],
+                                  "target": e["target_label"], "source_id": e["source"], "target_id": e["target"]}
+                                 for e in sorted(self["edges"], key=lambda e: (e["source_label"], e["target_label"]))])

@@ -66,8 +66,8 @@ class ProjectTestCase(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls) -> None:
-        cls.c = Client(URL)
         cls.project = unique("py")
+        cls.c = Client(URL, project=cls.project)
         cls.c.create_project(cls.project, display_name="Python client tests", description=cls.__name__)
 
 
@@ -187,7 +187,7 @@ class QueryAndErrorsTest(ProjectTestCase):
             self.c.finish_run("garbage-id")
         self.assertEqual(cm.exception.field, "run")
         with self.assertRaises(BadUserInput):
-            list(self.c.list_models(self.project, tags=["oneof:"]))
+            list(self.c.list_models(tags=["oneof:"]))
 
     def test_not_found_for_unknown_ids_and_names(self) -> None:
         with self.assertRaises(NotFound) as cm:
@@ -198,7 +198,7 @@ class QueryAndErrorsTest(ProjectTestCase):
         with self.assertRaises(NotFound):
             self.c.get_project(unique("absent"))
         with self.assertRaises(NotFound):
-            list(self.c.list_models(unique("absent")))
+            list(self.c.list_models(project=unique("absent")))
         with self.assertRaises(NotFound):
             self.c.add_tags(missing_id("Model"), ["x"])
         self.assertIsNone(self.c.node(missing_id("Model")))
@@ -210,15 +210,15 @@ class QueryAndErrorsTest(ProjectTestCase):
 
         created = self.c.create_api_key(unique("viewer"), role="VIEWER", projects=[self.project])
         self.assertTrue(created["secret"])
-        viewer = Client(URL, api_key=created["secret"])
+        viewer = Client(URL, api_key=created["secret"], project=self.project)
         self.assertEqual(viewer.viewer(), {"name": created["apiKey"]["name"], "role": "VIEWER", "projects": [self.project]})
-        self.assertEqual(viewer.get_project(self.project)["name"], self.project)
+        self.assertEqual(viewer.get_project()["name"], self.project)
         with self.assertRaises(Forbidden) as cm:
-            viewer.create_model(self.project, "not-allowed")
+            viewer.create_model("not-allowed")
         self.assertEqual(cm.exception.code, "FORBIDDEN")
 
-        editor = Client(URL, api_key=self.c.create_api_key(unique("editor"), role="EDITOR", projects=[self.project])["secret"])
-        self.assertEqual(editor.create_model(self.project, unique("by-editor"))["tags"], [])
+        editor = Client(URL, project=self.project, api_key=self.c.create_api_key(unique("editor"), role="EDITOR", projects=[self.project])["secret"])
+        self.assertEqual(editor.create_model(unique("by-editor"))["tags"], [])
         with self.assertRaises(Forbidden):
             editor.create_api_key(unique("escalate"), role="ADMIN")
 
@@ -228,7 +228,7 @@ class QueryAndErrorsTest(ProjectTestCase):
         with self.assertRaises(ValueError):
             self.c.lineage(missing_id("ArtifactVersion"), direction="SIDEWAYS")
         with self.assertRaises(ValueError):
-            list(self.c.list_models(self.project, page_size=500))
+            list(self.c.list_models(page_size=500))
 
 
 # --------------------------------------------------------------------------- artifacts
@@ -236,47 +236,47 @@ class QueryAndErrorsTest(ProjectTestCase):
 
 class ArtifactTest(ProjectTestCase):
     def test_versions_number_up_and_latest_is_the_newest(self) -> None:
-        v1 = self.c.register_artifact_version(self.project, "training-data", uri="s3://b/v1", type="data",
+        v1 = self.c.register_artifact_version("training-data", uri="s3://b/v1", type="data",
                                               data_type="pandas.DataFrame", metadata={"rows": 100})
-        v2 = self.c.register_artifact_version(self.project, "training-data", uri="s3://b/v2", metadata={"rows": 200})
+        v2 = self.c.register_artifact_version("training-data", uri="s3://b/v2", metadata={"rows": 200})
         self.assertEqual((v1["version"], v2["version"]), ("1", "2"))
         self.assertEqual(v1["artifact"]["id"], v2["artifact"]["id"])
-        latest = self.c.get_artifact_version(self.project, "training-data")
+        latest = self.c.get_artifact_version("training-data")
         self.assertEqual(latest["version"], "2")
         self.assertEqual(latest["id"], v2["id"])
         self.assertEqual(latest["uri"], "s3://b/v2")
         self.assertEqual(latest["metadata"], {"rows": 200})
         self.assertIsNone(latest["producedBy"])
-        first = self.c.get_artifact_version(self.project, "training-data", "1")
+        first = self.c.get_artifact_version("training-data", "1")
         self.assertEqual((first["id"], first["type"], first["dataType"]), (v1["id"], "DATA", "pandas.DataFrame"))
-        self.assertEqual(self.c.get_artifact_version(self.project, "training-data", 1)["id"], v1["id"])
+        self.assertEqual(self.c.get_artifact_version("training-data", 1)["id"], v1["id"])
 
     def test_named_versions_tags_and_conflicts(self) -> None:
-        named = self.c.register_artifact_version(self.project, "raw", "raw_2023", tags=["source-a", {"name": "golden", "exclusive": True}])
+        named = self.c.register_artifact_version("raw", "raw_2023", tags=["source-a", {"name": "golden", "exclusive": True}])
         self.assertEqual(named["version"], "raw_2023")
         self.assertEqual(sorted(t["name"] for t in named["tags"]), ["golden", "source-a"])
-        self.assertEqual(self.c.get_artifact_version(self.project, "raw", "raw_2023")["id"], named["id"])
+        self.assertEqual(self.c.get_artifact_version("raw", "raw_2023")["id"], named["id"])
         with self.assertRaises(Conflict) as cm:
-            self.c.register_artifact_version(self.project, "raw", "raw_2023")
+            self.c.register_artifact_version("raw", "raw_2023")
         self.assertEqual(cm.exception.code, "CONFLICT")
 
     def test_missing_versions_raise_not_found(self) -> None:
-        self.c.register_artifact_version(self.project, "lonely")
+        self.c.register_artifact_version("lonely")
         with self.assertRaises(NotFound) as cm:
-            self.c.get_artifact_version(self.project, "lonely", "7")
+            self.c.get_artifact_version("lonely", "7")
         self.assertEqual(cm.exception.code, "NOT_FOUND")
         with self.assertRaises(NotFound):
-            self.c.get_artifact_version(self.project, "never-registered")
+            self.c.get_artifact_version("never-registered")
 
     def test_list_artifact_versions_walks_pages(self) -> None:
         for _ in range(5):
-            self.c.register_artifact_version(self.project, "many", type="STATISTICS")
-        c = CountingClient(URL)
-        versions = [v["version"] for v in c.list_artifact_versions(self.project, "many", page_size=2, direction="ASC")]
+            self.c.register_artifact_version("many", type="STATISTICS")
+        c = CountingClient(URL, project=self.project)
+        versions = [v["version"] for v in c.list_artifact_versions("many", page_size=2, direction="ASC")]
         self.assertEqual(versions, ["1", "2", "3", "4", "5"])
         self.assertEqual(len(c.calls), 3)
-        self.assertEqual([v["version"] for v in self.c.list_artifact_versions(self.project, "many", limit=2)], ["5", "4"])
-        self.assertEqual(len(list(self.c.list_artifact_versions(self.project, "startswith:man", type="statistics"))), 5)
+        self.assertEqual([v["version"] for v in self.c.list_artifact_versions("many", limit=2)], ["5", "4"])
+        self.assertEqual(len(list(self.c.list_artifact_versions("startswith:man", type="statistics"))), 5)
 
 
 # --------------------------------------------------------------------------- models
@@ -285,87 +285,88 @@ class ArtifactTest(ProjectTestCase):
 class ModelTest(ProjectTestCase):
     def test_promote_with_and_without_force(self) -> None:
         model = unique("classifier")
-        self.c.create_model(self.project, model, description="fraud", license="MIT")
-        v1 = self.c.create_model_version(self.project, model, metadata={"accuracy": 0.91})
-        v2 = self.c.create_model_version(self.project, model, "candidate", description="second")
+        self.c.create_model(model, description="fraud", license="MIT")
+        v1 = self.c.create_model_version(model, metadata={"accuracy": 0.91})
+        v2 = self.c.create_model_version(model, "candidate", description="second")
         self.assertEqual((v1["number"], v1["name"], v1["stage"]), (1, "1", "NONE"))
         self.assertEqual((v2["number"], v2["name"]), (2, "candidate"))
 
         with self.assertRaises(NotFound):
-            self.c.get_model_version(self.project, model)  # nothing in production yet
+            self.c.get_model_version(model, "production")  # nothing in production yet
+        self.assertEqual(self.c.get_model_version(model)["number"], 2, "latest by default")
 
         r = self.c.promote(v1["id"], "production", reason="first release")
         self.assertEqual(r["modelVersion"]["stage"], "PRODUCTION")
         self.assertEqual(r["demoted"], [])
-        self.assertEqual(self.c.get_model_version(self.project, model)["id"], v1["id"])
-        self.assertEqual(self.c.get_model_version(self.project, model, "PRODUCTION")["number"], 1)
+        self.assertEqual(self.c.get_model_version(model, "production")["id"], v1["id"])
+        self.assertEqual(self.c.get_model_version(model, "PRODUCTION")["number"], 1)
 
         with self.assertRaises(Conflict) as cm:
             self.c.promote(v2["id"], "PRODUCTION")
         self.assertEqual(cm.exception.code, "CONFLICT")
         self.assertEqual(cm.exception.path, ["promoteModelVersion"])
-        self.assertEqual(self.c.get_model_version(self.project, model, "1")["stage"], "PRODUCTION")
-        self.assertEqual(self.c.get_model_version(self.project, model, "candidate")["stage"], "NONE")
+        self.assertEqual(self.c.get_model_version(model, "1")["stage"], "PRODUCTION")
+        self.assertEqual(self.c.get_model_version(model, "candidate")["stage"], "NONE")
 
         r = self.c.promote(v2["id"], "PRODUCTION", force=True, reason="better recall")
         self.assertEqual(r["modelVersion"]["stage"], "PRODUCTION")
         self.assertEqual([d["id"] for d in r["demoted"]], [v1["id"]])
         self.assertEqual(r["demoted"][0]["stage"], "ARCHIVED")
-        prod = self.c.get_model_version(self.project, model, "production")
+        prod = self.c.get_model_version(model, "production")
         self.assertEqual((prod["id"], prod["name"]), (v2["id"], "candidate"))
         self.assertEqual([(h["from"], h["to"], h["reason"]) for h in prod["stageHistory"]],
                          [("NONE", "PRODUCTION", "better recall")])
         self.assertEqual(prod["stageHistory"][0]["actor"], "anonymous")
-        old = self.c.get_model_version(self.project, model, 1)
+        old = self.c.get_model_version(model, 1)
         self.assertEqual(old["stage"], "ARCHIVED")
         self.assertEqual([(h["from"], h["to"]) for h in old["stageHistory"]], [("NONE", "PRODUCTION"), ("PRODUCTION", "ARCHIVED")])
 
         # STAGING is single-holder too; ARCHIVED is not.
-        v3 = self.c.create_model_version(self.project, model)
+        v3 = self.c.create_model_version(model)
         self.c.promote(v3["id"], "staging")
-        self.assertEqual(self.c.get_model_version(self.project, model, "staging")["number"], 3)
-        self.assertEqual(self.c.get_model_version(self.project, model, "latest")["number"], 3)
+        self.assertEqual(self.c.get_model_version(model, "staging")["number"], 3)
+        self.assertEqual(self.c.get_model_version(model, "latest")["number"], 3)
         self.assertEqual(self.c.promote(v3["id"], "ARCHIVED")["demoted"], [])
         self.assertEqual(self.c.promote(v3["id"], "ARCHIVED")["modelVersion"]["stage"], "ARCHIVED")  # idempotent
 
-        m = self.c.get_model(self.project, model)
+        m = self.c.get_model(model)
         self.assertEqual((m["description"], m["license"], m["latestVersion"]["number"]), ("fraud", "MIT", 3))
-        stages = {v["number"]: v["stage"] for v in self.c.list_model_versions(self.project, model)}
+        stages = {v["number"]: v["stage"] for v in self.c.list_model_versions(model)}
         self.assertEqual(stages, {1: "ARCHIVED", 2: "PRODUCTION", 3: "ARCHIVED"})
-        self.assertEqual([v["number"] for v in self.c.list_model_versions(self.project, model, stage="archived", direction="ASC")], [1, 3])
+        self.assertEqual([v["number"] for v in self.c.list_model_versions(model, stage="archived", direction="ASC")], [1, 3])
 
     def test_model_errors(self) -> None:
         model = unique("m")
-        self.c.create_model(self.project, model)
+        self.c.create_model(model)
         with self.assertRaises(Conflict):
-            self.c.create_model(self.project, model)
+            self.c.create_model(model)
         with self.assertRaises(BadUserInput) as cm:
-            self.c.create_model_version(self.project, model, "123")
+            self.c.create_model_version(model, "123")
         self.assertEqual(cm.exception.field, "name")
         with self.assertRaises(BadUserInput):
-            self.c.create_model_version(self.project, model, "production")
-        self.c.create_model_version(self.project, model, "v-a")
+            self.c.create_model_version(model, "production")
+        self.c.create_model_version(model, "v-a")
         with self.assertRaises(Conflict):
-            self.c.create_model_version(self.project, model, "v-a")
+            self.c.create_model_version(model, "v-a")
         with self.assertRaises(NotFound):
-            self.c.get_model_version(self.project, model, "99")
+            self.c.get_model_version(model, "99")
         with self.assertRaises(NotFound):
-            self.c.get_model(self.project, unique("nope"))
+            self.c.get_model(unique("nope"))
 
     def test_link_artifact_and_what_trained_it(self) -> None:
         model = unique("linked")
-        mv = self.c.create_model_version(self.project, model)
-        data = self.c.register_artifact_version(self.project, unique("train-set"), uri="s3://data")
-        weights = self.c.register_artifact_version(self.project, unique("weights"), type="MODEL", uri="s3://w")
+        mv = self.c.create_model_version(model)
+        data = self.c.register_artifact_version(unique("train-set"), uri="s3://data")
+        weights = self.c.register_artifact_version(unique("weights"), type="MODEL", uri="s3://w")
         self.c.link_artifact(mv["id"], data["id"], "data", "training_data")
         linked = self.c.link_artifact(mv["id"], weights["id"], "MODEL", "trained_model")
         links = {l["name"]: (l["kind"], l["artifactVersion"]["id"]) for l in linked["artifacts"]}
         self.assertEqual(links, {"training_data": ("DATA", data["id"]), "trained_model": ("MODEL", weights["id"])})
         self.c.promote(mv["id"], "PRODUCTION")
-        prod = self.c.get_model_version(self.project, model)
+        prod = self.c.get_model_version(model)
         trained_on = [l["artifactVersion"]["uri"] for l in prod["artifacts"] if l["kind"] == "DATA"]
         self.assertEqual(trained_on, ["s3://data"])
-        back = self.c.get_artifact_version(self.project, data["artifact"]["name"])
+        back = self.c.get_artifact_version(data["artifact"]["name"])
         self.assertEqual([m["id"] for m in back["modelVersions"]], [mv["id"]])
         # default link name is the kind in lower case; relinking a name replaces the link
         relinked = self.c.link_artifact(mv["id"], weights["id"], "DEPLOYMENT")
@@ -388,15 +389,15 @@ class ListModelsTest(ProjectTestCase):
             tags = [f"accuracy-9{i}"] + (["random-forest"] if i < 5 else ["xgboost"])
             if i == 0:
                 tags.append("environment-prod")
-            cls.c.create_model(cls.project, name, tags=tags)
+            cls.c.create_model(name, tags=tags)
             cls.high.append(name)
         for i in range(3):
-            cls.c.create_model(cls.project, f"low-{i}", tags=[f"accuracy-8{i}", "random-forest"])
-        cls.c.create_model(cls.project, "untagged")
+            cls.c.create_model(f"low-{i}", tags=[f"accuracy-8{i}", "random-forest"])
+        cls.c.create_model("untagged")
 
     def test_tag_predicate_across_pages(self) -> None:
-        c = CountingClient(URL)
-        it = c.list_models(self.project, tags=["startswith:accuracy-9"], page_size=3)
+        c = CountingClient(URL, project=self.project)
+        it = c.list_models(tags=["startswith:accuracy-9"], page_size=3)
         self.assertEqual(c.calls, [], "nothing is fetched before iterating")
         names = [m["name"] for m in it]
         self.assertEqual(sorted(names), sorted(self.high))
@@ -407,23 +408,23 @@ class ListModelsTest(ProjectTestCase):
         self.assertIsNotNone(c.calls[1]["after"])
 
     def test_predicates_combine_with_and(self) -> None:
-        both = [m["name"] for m in self.c.list_models(self.project, tags=["random-forest", "startswith:accuracy-9"],
+        both = [m["name"] for m in self.c.list_models(tags=["random-forest", "startswith:accuracy-9"],
                                                        order_by="NAME", direction="ASC", page_size=2)]
         self.assertEqual(both, [f"high-{i}" for i in range(5)])
-        self.assertEqual([m["name"] for m in self.c.list_models(self.project, "accuracy-93")], ["high-3"])
-        self.assertEqual(sorted(m["name"] for m in self.c.list_models(self.project, tags="oneof:accuracy-80,accuracy-96")),
+        self.assertEqual([m["name"] for m in self.c.list_models("accuracy-93")], ["high-3"])
+        self.assertEqual(sorted(m["name"] for m in self.c.list_models(tags="oneof:accuracy-80,accuracy-96")),
                          ["high-6", "low-0"])
-        self.assertEqual(list(self.c.list_models(self.project, tags=["startswith:accuracy-7"])), [])
+        self.assertEqual(list(self.c.list_models(tags=["startswith:accuracy-7"])), [])
 
     def test_without_tags_name_and_limit(self) -> None:
-        no_env = {m["name"] for m in self.c.list_models(self.project, tags=["startswith:accuracy-9"],
+        no_env = {m["name"] for m in self.c.list_models(tags=["startswith:accuracy-9"],
                                                         without_tags=["startswith:environment-"])}
         self.assertEqual(no_env, set(self.high) - {"high-0"})
-        self.assertEqual([m["name"] for m in self.c.list_models(self.project, name="startswith:low-", order_by="name", direction="asc")],
+        self.assertEqual([m["name"] for m in self.c.list_models(name="startswith:low-", order_by="name", direction="asc")],
                          ["low-0", "low-1", "low-2"])
-        self.assertEqual(len(list(self.c.list_models(self.project, limit=4, page_size=3))), 4)
-        self.assertEqual(len(list(self.c.list_models(self.project, page_size=4))), 11)
-        m = next(iter(self.c.list_models(self.project, tags=["accuracy-90"])))
+        self.assertEqual(len(list(self.c.list_models(limit=4, page_size=3))), 4)
+        self.assertEqual(len(list(self.c.list_models(page_size=4))), 11)
+        m = next(iter(self.c.list_models(tags=["accuracy-90"])))
         self.assertEqual(sorted(t["name"] for t in m["tags"]), ["accuracy-90", "environment-prod", "random-forest"])
 
 
@@ -432,7 +433,7 @@ class ListModelsTest(ProjectTestCase):
 
 class TagTest(ProjectTestCase):
     def test_add_and_remove_tags(self) -> None:
-        model = self.c.create_model(self.project, unique("tagged"))
+        model = self.c.create_model(unique("tagged"))
         r = self.c.add_tags(model["id"], ["nlp", {"name": "env:prod"}])
         self.assertEqual(r["__typename"], "Model")
         self.assertEqual(r["id"], model["id"])
@@ -440,30 +441,30 @@ class TagTest(ProjectTestCase):
         self.assertEqual(sorted(t["name"] for t in self.c.add_tags(model["id"], "nlp")["tags"]), ["env:prod", "nlp"])
         r = self.c.remove_tags(model["id"], ["nlp", "not-there"])
         self.assertEqual([t["name"] for t in r["tags"]], ["env:prod"])
-        self.assertEqual([m["id"] for m in self.c.list_models(self.project, tags=["env:prod"])], [model["id"]])
-        self.assertEqual(self.c.get_tag(self.project, "env:prod")["usageCount"], 1)
+        self.assertEqual([m["id"] for m in self.c.list_models(tags=["env:prod"])], [model["id"]])
+        self.assertEqual(self.c.get_tag("env:prod")["usageCount"], 1)
         with self.assertRaises(BadUserInput):
             self.c.add_tags(model["id"], ["bad tag"])
 
     def test_an_exclusive_tag_moves_between_versions_of_one_model(self) -> None:
         model = unique("excl")
-        v1 = self.c.create_model_version(self.project, model)
-        v2 = self.c.create_model_version(self.project, model)
-        other = self.c.create_model_version(self.project, unique("other-model"))
+        v1 = self.c.create_model_version(model)
+        v2 = self.c.create_model_version(model)
+        other = self.c.create_model_version(unique("other-model"))
         tag = {"name": unique("champion"), "exclusive": True}
         r = self.c.add_tags(v1["id"], [tag])
         self.assertEqual([(t["name"], t["exclusive"]) for t in r["tags"]], [(tag["name"], True)])
         self.c.add_tags(other["id"], [tag["name"]])  # another model: another scope
         self.c.add_tags(v2["id"], [tag["name"]])
-        self.assertEqual(self.c.get_model_version(self.project, model, 1)["tags"], [])
-        self.assertEqual([t["name"] for t in self.c.get_model_version(self.project, model, 2)["tags"]], [tag["name"]])
-        holders = [v["id"] for v in self.c.list_model_versions(self.project, tags=[tag["name"]])]
+        self.assertEqual(self.c.get_model_version(model, 1)["tags"], [])
+        self.assertEqual([t["name"] for t in self.c.get_model_version(model, 2)["tags"]], [tag["name"]])
+        holders = [v["id"] for v in self.c.list_model_versions(tags=[tag["name"]])]
         self.assertEqual(sorted(holders), sorted([v2["id"], other["id"]]))
-        self.assertEqual(self.c.get_tag(self.project, tag["name"])["usageCount"], 2)
+        self.assertEqual(self.c.get_tag(tag["name"])["usageCount"], 2)
 
     def test_a_cascade_tag_reaches_what_the_run_produces(self) -> None:
         tag = unique("experiment")
-        run = self.c.start_run(self.project, unique("pipe"), tags=[{"name": tag, "cascade": True}, "plain"])
+        run = self.c.start_run(unique("pipe"), tags=[{"name": tag, "cascade": True}, "plain"])
         self.assertEqual(sorted(t["name"] for t in run["tags"]), sorted([tag, "plain"]))
         step = self.c.record_step(run["id"], "produce", outputs=[{"name": "out", "artifact": unique("cascaded")}])
         out_tags = [t["name"] for t in step["outputs"][0]["artifactVersion"]["tags"]]
@@ -471,7 +472,7 @@ class TagTest(ProjectTestCase):
         # added later with cascade: reaches versions already produced
         late = unique("late")
         self.c.add_tags(run["id"], {"name": late, "cascade": True})
-        av = self.c.get_artifact_version(self.project, step["outputs"][0]["artifactVersion"]["artifact"]["name"])
+        av = self.c.get_artifact_version(step["outputs"][0]["artifactVersion"]["artifact"]["name"])
         self.assertEqual(sorted(t["name"] for t in av["tags"]), sorted([tag, late]))
         with self.assertRaises(BadUserInput) as cm:
             self.c.add_tags(av["id"], [{"name": "x", "cascade": True}])
@@ -479,37 +480,37 @@ class TagTest(ProjectTestCase):
 
     def test_delete_tag_in_use_needs_force(self) -> None:
         name = unique("doomed")
-        created = self.c.create_tag(self.project, name, color="#AA00ff")
+        created = self.c.create_tag(name, color="#AA00ff")
         self.assertEqual((created["color"], created["exclusive"], created["usageCount"]), ("#aa00ff", False, 0))
         with self.assertRaises(Conflict):
-            self.c.create_tag(self.project, name)
-        av = self.c.register_artifact_version(self.project, unique("t"), tags=[name])
+            self.c.create_tag(name)
+        av = self.c.register_artifact_version(unique("t"), tags=[name])
         with self.assertRaises(Conflict) as cm:
             self.c.delete_tag(created["id"])
         self.assertEqual(cm.exception.code, "CONFLICT")
         self.assertEqual(self.c.delete_tag(created["id"], force=True), created["id"])
-        self.assertEqual(self.c.get_artifact_version(self.project, av["artifact"]["name"])["tags"], [])
+        self.assertEqual(self.c.get_artifact_version(av["artifact"]["name"])["tags"], [])
         with self.assertRaises(NotFound):
-            self.c.get_tag(self.project, name)
+            self.c.get_tag(name)
 
 
 class MetadataTest(ProjectTestCase):
     def test_log_metadata_merges_keys(self) -> None:
-        av = self.c.register_artifact_version(self.project, unique("d"), metadata={"rows": 1, "cols": 3})
+        av = self.c.register_artifact_version(unique("d"), metadata={"rows": 1, "cols": 3})
         r = self.c.log_metadata(av["id"], {"rows": 10, "schema": {"a": "int"}})
         self.assertEqual(r["__typename"], "ArtifactVersion")
         self.assertEqual(r["metadata"], {"rows": 10, "cols": 3, "schema": {"a": "int"}})
-        self.assertEqual(self.c.get_artifact_version(self.project, av["artifact"]["name"])["metadata"]["rows"], 10)
+        self.assertEqual(self.c.get_artifact_version(av["artifact"]["name"])["metadata"]["rows"], 10)
 
-        mv = self.c.create_model_version(self.project, unique("m"))
+        mv = self.c.create_model_version(unique("m"))
         self.assertEqual(self.c.log_metadata(mv["id"], {"f1": 0.93})["metadata"], {"f1": 0.93})
-        run = self.c.start_run(self.project, "meta-pipe")
+        run = self.c.start_run("meta-pipe")
         self.assertEqual(self.c.log_metadata(run["id"], {"gpu": "a100"}), {"__typename": "PipelineRun", "id": run["id"], "metadata": {"gpu": "a100"}})
         step = self.c.record_step(run["id"], "s", metadata={"a": 1})
         self.assertEqual(self.c.log_metadata(step["id"], {"b": 2})["metadata"], {"a": 1, "b": 2})
 
     def test_log_metadata_errors(self) -> None:
-        model = self.c.create_model(self.project, unique("no-meta"))
+        model = self.c.create_model(unique("no-meta"))
         with self.assertRaises(BadUserInput) as cm:
             self.c.log_metadata(model["id"], {"a": 1})  # models carry no metadata
         self.assertEqual(cm.exception.field, "resource")
@@ -520,10 +521,157 @@ class MetadataTest(ProjectTestCase):
 # --------------------------------------------------------------------------- runs & lineage
 
 
+class NotebookHelpersTest(ProjectTestCase):
+    """A small story of its own: raw data -> features (feature run) -> a model version trained on them."""
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        super().setUpClass()
+        c = cls.c
+        fe = c.start_run("features", "fe-1")
+        raw = c.record_step(fe["id"], "load", outputs=[{"name": "raw", "artifact": "raw", "type": "DATA", "uri": "s3://raw/1"}])
+        cls.raw = raw["outputs"][0]["artifactVersion"]
+        feat = c.record_step(fe["id"], "engineer", inputs={"raw": cls.raw["id"]},
+                             outputs=[{"name": "features", "artifact": "features", "type": "DATA", "metadata": {"columns": 31}}])
+        cls.features = feat["outputs"][0]["artifactVersion"]
+        c.finish_run(fe["id"])
+        cls.versions = []
+        for i, accuracy in enumerate((0.91, 0.95)):
+            run = c.start_run("training", f"train-{i + 1}", model={"name": "clf", "createVersion": True})
+            c.record_step(run["id"], "train", inputs={"features": cls.features["id"]},
+                          outputs=[{"name": "trained_model", "artifact": "weights", "type": "MODEL",
+                                    "metadata": {"accuracy": accuracy}, "link_to_model_as": "MODEL"}])
+            c.link_artifact(run["modelVersion"]["id"], cls.features["id"], "DATA", "features")
+            c.log_metadata(run["modelVersion"]["id"], {"f1": (0.86, 0.9)[i]})
+            c.finish_run(run["id"])
+            cls.versions.append(run["modelVersion"])
+        c.promote(cls.versions[0]["id"], "production")
+        c.promote(cls.versions[1]["id"], "staging")
+
+    def test_the_default_project_is_used_and_project_overrides_it(self) -> None:
+        self.assertEqual(self.c.project, self.project)
+        self.assertEqual(self.c.get_model("clf")["name"], "clf")
+        other = unique("py-other")
+        self.c.create_project(other)
+        self.c.create_model("clf-elsewhere", project=other)
+        self.assertEqual([m["name"] for m in self.c.list_models(project=other)], ["clf-elsewhere"])
+        self.assertEqual([m["name"] for m in Client(URL, project=other).list_models()], ["clf-elsewhere"])
+        with self.assertRaises(NotFound):
+            self.c.get_model("clf-elsewhere")
+        with self.assertRaises(ValueError) as cm:
+            Client(URL).get_model("clf")
+        self.assertEqual(str(cm.exception), 'no project: pass project="..." or create the client with Client(project="...")')
+
+    def test_get_model_version_defaults_to_latest(self) -> None:
+        latest = self.c.get_model_version("clf")
+        self.assertEqual((latest["number"], latest["stage"]), (2, "STAGING"))
+        self.assertEqual(self.c.get_model_version("clf", "production")["number"], 1)
+        self.assertEqual(repr(latest), f"<ModelVersion clf 2 (staging) {latest['id']}>")
+
+    def test_training_data_returns_the_data_and_its_producing_run_in_one_request(self) -> None:
+        c = CountingClient(URL, project=self.project)
+        mv = c.get_model_version("clf", "production")
+        c.calls.clear()
+        data = mv.training_data()
+        self.assertEqual(len(c.calls), 1, "one GraphQL request")
+        self.assertEqual([(d["name"], d["kind"], d["artifactVersion"]["artifact"]["name"], d["artifactVersion"]["version"])
+                          for d in data], [("features", "DATA", "features", "1")])
+        produced = data[0]["artifactVersion"]["producedBy"]
+        self.assertEqual((produced["name"], produced["run"]["name"], produced["run"]["pipeline"]["name"], produced["run"]["status"]),
+                         ("engineer", "fe-1", "features", "COMPLETED"))
+        self.assertEqual(data[0]["artifactVersion"]["metadata"], {"columns": 31})
+        models = mv.model_artifacts()
+        self.assertEqual([(m["name"], m["artifactVersion"]["metadata"]["accuracy"]) for m in models], [("trained_model", 0.91)])
+        self.assertEqual(models[0]["artifactVersion"]["producedBy"]["run"]["name"], "train-1")
+        with self.assertRaises(ValueError) as cm:
+            mv.artifacts_of("weights")
+        self.assertEqual(str(cm.exception), "kind must be one of data, model, deployment, got 'weights'")
+
+    def test_lineage_has_readable_labels(self) -> None:
+        g = self.c.get_model_version("clf", "production").lineage()
+        self.assertEqual(g.labels("ArtifactVersion"), ["features:1", "raw:1", "weights:1"])
+        self.assertEqual(g.labels("StepRun"), ["features/fe-1/engineer", "features/fe-1/load", "training/train-1/train"])
+        self.assertEqual(g.edge_lines(), [
+            "features/fe-1/engineer -[OUTPUT features]-> features:1",
+            "features/fe-1/load -[OUTPUT raw]-> raw:1",
+            "features:1 -[INPUT features]-> training/train-1/train",
+            "raw:1 -[INPUT raw]-> features/fe-1/engineer",
+            "training/train-1/train -[OUTPUT trained_model]-> weights:1",
+        ])
+        self.assertTrue(str(g).startswith("6 nodes, 5 edges\n"))
+
+    def test_to_networkx_and_to_dataframe_work_or_say_what_to_install(self) -> None:
+        g = self.c.get_model_version("clf", "production").lineage()
+        try:
+            import networkx  # noqa: F401
+        except ImportError:
+            with self.assertRaises(ImportError) as cm:
+                g.to_networkx()
+            self.assertEqual(str(cm.exception), "Lineage.to_networkx() needs networkx: pip install networkx")
+        else:
+            nx = g.to_networkx()
+            self.assertEqual(sorted(nx.nodes), sorted(g.labels()))
+            self.assertEqual(nx.edges["features:1", "training/train-1/train"], {"kind": "INPUT", "name": "features"})
+            self.assertEqual(nx.nodes["weights:1"]["__typename"], "ArtifactVersion")
+        try:
+            import pandas  # noqa: F401
+        except ImportError:
+            with self.assertRaises(ImportError) as cm:
+                g.to_dataframe()
+            self.assertEqual(str(cm.exception), "Lineage.to_dataframe() needs pandas: pip install pandas")
+        else:
+            df = g.to_dataframe()
+            self.assertEqual(list(df.columns), ["source", "kind", "name", "target", "source_id", "target_id"])
+            self.assertEqual(len(df), 5)
+
+    def test_list_model_versions_has_stage_and_metadata_and_the_table_is_one_request(self) -> None:
+        listed = list(self.c.list_model_versions("clf", direction="ASC"))
+        self.assertEqual([(v["number"], v["stage"], v["metadata"]) for v in listed],
+                         [(1, "PRODUCTION", {"f1": 0.86}), (2, "STAGING", {"f1": 0.9})])
+        c = CountingClient(URL, project=self.project)
+        rows = c.model_version_table("clf")
+        self.assertEqual(len(c.calls), 1, "one GraphQL request for the whole table")
+        self.assertEqual([{k: r[k] for k in ("model", "number", "stage", "f1", "trained_model.accuracy", "features.columns")} for r in rows], [
+            {"model": "clf", "number": 1, "stage": "PRODUCTION", "f1": 0.86, "trained_model.accuracy": 0.91, "features.columns": 31},
+            {"model": "clf", "number": 2, "stage": "STAGING", "f1": 0.9, "trained_model.accuracy": 0.95, "features.columns": 31},
+        ])
+
+    def test_not_found_errors_name_what_is_missing_and_list_what_exists(self) -> None:
+        with self.assertRaises(NotFound) as cm:
+            self.c.get_model_version("clf", "7")
+        self.assertEqual(cm.exception.message,
+                         f'model "clf" has no version "7" in project "{self.project}" (versions: 1, 2); production → 1, staging → 2')
+        with self.assertRaises(NotFound) as cm:
+            self.c.get_model_version("clf-typo")
+        self.assertEqual(cm.exception.message, f'project "{self.project}" has no model "clf-typo" (models: clf)')
+        with self.assertRaises(NotFound) as cm:
+            self.c.get_artifact_version("features", "9")
+        self.assertEqual(cm.exception.message, f'artifact "features" has no version "9" in project "{self.project}" (versions: 1)')
+        with self.assertRaises(NotFound) as cm:
+            self.c.get_artifact_version("featurez")
+        self.assertEqual(cm.exception.message, f'project "{self.project}" has no artifact "featurez" (artifacts: features, raw, weights)')
+        with self.assertRaises(NotFound) as cm:
+            self.c.get_model("clf", project="no-such-project-here")
+        self.assertTrue(cm.exception.message.startswith('project "no-such-project-here" not found (projects: '), cm.exception.message)
+        self.assertIn(self.project, cm.exception.message)
+
+    def test_invalid_values_list_the_valid_ones_and_conflicts_say_force_true(self) -> None:
+        with self.assertRaises(ValueError) as cm:
+            self.c.promote(self.versions[1]["id"], "prod")
+        self.assertEqual(str(cm.exception), "stage must be one of none, staging, production, archived, got 'prod'")
+        with self.assertRaises(ValueError) as cm:
+            list(self.c.list_runs(status="done"))
+        self.assertEqual(str(cm.exception), "status must be one of initializing, running, completed, failed, cached, got 'done'")
+        with self.assertRaises(Conflict) as cm:
+            self.c.promote(self.versions[1]["id"], "production")
+        self.assertEqual(cm.exception.message, "version 1 of this model holds PRODUCTION; pass force=True to archive it")
+        self.assertNotIn("force: true", str(cm.exception))
+
+
 class RunLineageTest(ProjectTestCase):
     def test_two_step_run_and_its_lineage(self) -> None:
-        raw = self.c.register_artifact_version(self.project, "raw-data", uri="s3://raw")
-        run = self.c.start_run(self.project, "training", "training-run-1", config={"lr": 0.1}, model={"name": "clf"})
+        raw = self.c.register_artifact_version("raw-data", uri="s3://raw")
+        run = self.c.start_run("training", "training-run-1", config={"lr": 0.1}, model={"name": "clf"})
         self.assertEqual((run["status"], run["pipeline"]["name"], run["config"]), ("RUNNING", "training", {"lr": 0.1}))
         self.assertEqual(run["modelVersion"]["number"], 1)
         load = self.c.record_step(run["id"], "load", inputs={"raw": raw["id"]},
@@ -544,13 +692,13 @@ class RunLineageTest(ProjectTestCase):
         self.assertEqual(finished["status"], "COMPLETED")
         self.assertIsNotNone(finished["endedAt"])
 
-        fetched = self.c.get_run(self.project, "training-run-1")
+        fetched = self.c.get_run("training-run-1")
         self.assertEqual([s["name"] for s in fetched["steps"]], ["load", "train"])
-        self.assertEqual([r["name"] for r in self.c.list_runs(self.project, pipeline="training", status="completed")],
+        self.assertEqual([r["name"] for r in self.c.list_runs(pipeline="training", status="completed")],
                          ["training-run-1"])
 
         # the model version the run worked on knows its data and weights
-        mv = self.c.get_model_version(self.project, "clf", "latest")
+        mv = self.c.get_model_version("clf", "latest")
         self.assertEqual({l["name"]: l["kind"] for l in mv["artifacts"]}, {"clean": "DATA", "trained_model": "MODEL"})
         self.assertEqual([r["id"] for r in mv["runs"]], [run["id"]])
 
@@ -581,7 +729,7 @@ class RunLineageTest(ProjectTestCase):
         self.assertTrue(down["truncated"], "depth 2 stops before train")
         self.assertEqual(self.c.lineage(weights["id"], "DOWNSTREAM"), {"roots": [weights["id"]], "nodes": [{
             "__typename": "ArtifactVersion", "id": weights["id"], "version": "1", "type": "MODEL", "uri": None,
-            "artifact": {"name": "clf-weights"}}], "edges": [], "truncated": False})
+            "artifact": {"name": "clf-weights"}, "label": "clf-weights:1"}], "edges": [], "truncated": False})
 
         limited = self.c.lineage(run["id"], limit=3)
         self.assertEqual(len(limited["nodes"]), 3)
@@ -597,26 +745,26 @@ class RunLineageTest(ProjectTestCase):
             self.c.lineage(missing_id("PipelineRun"))
 
     def test_run_errors_and_model_refs(self) -> None:
-        run = self.c.start_run(self.project, "p", "named-run")
+        run = self.c.start_run("p", "named-run")
         with self.assertRaises(Conflict):
-            self.c.start_run(self.project, "p", "named-run")
+            self.c.start_run("p", "named-run")
         with self.assertRaises(NotFound):
-            self.c.start_run(self.project, "p", stack=unique("no-stack"))
+            self.c.start_run("p", stack=unique("no-stack"))
         with self.assertRaises(NotFound):
             self.c.record_step(run["id"], "s", inputs={"x": missing_id("ArtifactVersion")})
         with self.assertRaises(BadUserInput):
             self.c.record_step(run["id"], "s2", outputs=[{"name": "o", "artifact": "a", "link_to_model_as": "DATA"}])
-        generated = self.c.start_run(self.project, "p")
+        generated = self.c.start_run("p")
         self.assertTrue(generated["name"].startswith("p-"))
         failed = self.c.finish_run(generated["id"], "failed")
         self.assertEqual(failed["status"], "FAILED")
-        self.c.create_model_version(self.project, "ref-model")
-        attached = self.c.start_run(self.project, "p", model={"name": "ref-model", "version": 1})
+        self.c.create_model_version("ref-model")
+        attached = self.c.start_run("p", model={"name": "ref-model", "version": 1})
         self.assertEqual(attached["modelVersion"]["number"], 1)
-        fresh = self.c.start_run(self.project, "p", model={"name": "ref-model", "createVersion": True})
+        fresh = self.c.start_run("p", model={"name": "ref-model", "createVersion": True})
         self.assertEqual(fresh["modelVersion"]["number"], 2)
         with self.assertRaises(NotFound):
-            self.c.start_run(self.project, "p", model={"name": "ref-model", "version": "production"})
+            self.c.start_run("p", model={"name": "ref-model", "version": "production"})
 
 
 if __name__ == "__main__":
