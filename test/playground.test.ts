@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { getIntrospectionQuery } from 'graphql';
+import { getIntrospectionQuery, OperationDefinitionNode, parse, print } from 'graphql';
 import { chromium } from 'playwright-core';
-import { EXAMPLE_TABS } from '../src/playground/examples';
+import { EXAMPLE_TABS, PRODUCT_DESCRIPTION, PRODUCT_NAME } from '../src/playground/examples';
 import { startTestApp, TestApp } from './helpers/app';
 import { createProject, recordStep, startRun } from './helpers/fixtures';
 
@@ -79,16 +79,32 @@ test('GraphQL GET requests and non-browser GETs still reach Apollo', async () =>
 test('every example tab of the playground runs without errors', async () => {
   const results = [];
   for (const tab of EXAMPLE_TABS) {
-    const variables = tab.variables ? JSON.parse(tab.variables.replace('<ModelVersion id>', modelVersionId)) : undefined;
+    const variables = tab.variables ? JSON.parse(tab.variables) : undefined;
+    if (tab.lookup) {
+      // What the playground's fetcher does while the variable holds the placeholder.
+      assert.equal(variables[tab.lookup.variable], tab.lookup.placeholder);
+      const found = await app.ok(tab.lookup.query);
+      variables[tab.lookup.variable] = found.modelVersion.id;
+    }
     results.push(await app.ok(tab.query, variables));
   }
-  const [tagged, production, lineage] = results;
+  const [tagged, production, lineage, readme] = results;
   assert.deepEqual(tagged.project.modelVersions.nodes.map((v: any) => [v.model.name, v.name, v.stage, v.tags.map((t: any) => t.name)]),
     [['fraud_detector', '1', 'PRODUCTION', ['accuracy-95']]]);
   assert.equal(production.modelVersion.id, modelVersionId);
   assert.equal(production.modelVersion.artifact.artifact.name, 'fraud_model');
   assert.equal(production.modelVersion.artifact.producedBy.name, 'train');
+  // A model version's lineage starts from the artifact versions it links.
+  assert.deepEqual(lineage.lineage.roots, [production.modelVersion.artifact.id]);
   assert.deepEqual(lineage.lineage.nodes.map((n: any) => n.__typename).sort(), ['ArtifactVersion', 'StepRun']);
+  assert.equal(readme.modelVersion.artifact.uri, 's3://models/fraud/1');
+});
+
+test("the README's example query is one of the tabs, selection for selection", () => {
+  const readme = fs.readFileSync(path.resolve(__dirname, '..', '..', 'README.md'), 'utf8');
+  const block = /```graphql\n([\s\S]*?)```/.exec(readme)![1];
+  const selection = (doc: string) => print((parse(doc).definitions[0] as OperationDefinitionNode).selectionSet);
+  assert.ok(EXAMPLE_TABS.some((t) => selection(t.query) === selection(block)), 'a tab runs the README query');
 });
 
 test('the introspection query GraphiQL sends passes the default query limits', async () => {
@@ -129,7 +145,8 @@ test('GraphiQL in headless Chromium runs the example queries against this server
 
       await page.goto(app.url);
       await page.locator('.graphiql-container').waitFor();
-      assert.deepEqual(await page.locator('.graphiql-tab').allInnerTexts(), ['TaggedModels', 'ProductionModel', 'Lineage']);
+      assert.deepEqual(await page.locator('.graphiql-tab').allInnerTexts(), ['TaggedModels', 'ProductionModel', 'Lineage', 'WhatTrainedIt']);
+      assert.equal(await page.locator('header#product').innerText(), `${PRODUCT_NAME} ${PRODUCT_DESCRIPTION}`);
       await page.locator('.graphiql-editor-tool .graphiql-editor:not(.hidden)').getByText('Bearer <api key>').waitFor();
 
       await page.locator('.graphiql-execute-button').click();
@@ -147,6 +164,15 @@ test('GraphiQL in headless Chromium runs the example queries against this server
       assert.match(result, /"stage": "PRODUCTION"/);
       assert.match(result, /"name": "fraud_detector"/);
 
+      // As shipped, with its placeholder variable: the id is looked up by name first.
+      await page.locator('.graphiql-tab', { hasText: 'Lineage' }).click();
+      await page.locator('.graphiql-execute-button').click();
+      await page.locator('.result-window').getByText('"roots"').waitFor();
+      const lineage = await page.locator('.result-window').innerText();
+      assert.match(lineage, /"truncated": false/);
+      assert.match(lineage, /"name": "fraud_model"/);
+      assert.doesNotMatch(lineage, /"errors"/);
+
       // The doc explorer is fed by the introspection query GraphiQL sent on load.
       await page.getByRole('button', { name: 'Show Documentation Explorer' }).click();
       await page.locator('.graphiql-doc-explorer').getByText('Query', { exact: true }).click();
@@ -157,7 +183,7 @@ test('GraphiQL in headless Chromium runs the example queries against this server
 
       assert.deepEqual(elsewhere, [], 'no request left this server');
       assert.deepEqual(problems, []);
-      assert.deepEqual(posts.map((p) => p.operationName), ['IntrospectionQuery', 'TaggedModels', 'ProductionModel']);
+      assert.deepEqual(posts.map((p) => p.operationName), ['IntrospectionQuery', 'TaggedModels', 'ProductionModel', undefined, 'Lineage']);
       for (const post of posts) {
         assert.equal(post.contentType, 'application/json');
         assert.equal(post.authorization, undefined, 'the header placeholder is not sent as a key');

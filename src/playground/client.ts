@@ -4,7 +4,7 @@
 export interface PlaygroundOptions {
   /** The GraphQL endpoint, relative to the page. */
   endpoint: string;
-  tabs: { query: string; variables?: string; headers?: string }[];
+  tabs: { query: string; variables?: string; headers?: string; lookup?: { variable: string; placeholder: string; query: string } }[];
   headers: string;
   /** A header whose value still contains this is the placeholder, not a key: it is not sent. */
   placeholderMark: string;
@@ -34,13 +34,29 @@ export function bootPlayground(options: PlaygroundOptions): void {
       const defined = [...body.query.matchAll(/\b(?:query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)/g)].map((m) => m[1]);
       if (!defined.includes(body.operationName)) body.operationName = defined.length === 1 ? defined[0] : null;
     }
-    const res = await fetch(endpoint, { method: 'POST', headers, body: JSON.stringify(body), credentials: 'same-origin' });
-    const text = await res.text();
-    try {
-      return JSON.parse(text);
-    } catch {
-      return { errors: [{ message: `HTTP ${res.status} ${res.statusText}: ${text.slice(0, 500)}` }] };
+    const post = async (payload: unknown) => {
+      const res = await fetch(endpoint, { method: 'POST', headers, body: JSON.stringify(payload), credentials: 'same-origin' });
+      const text = await res.text();
+      try {
+        return JSON.parse(text);
+      } catch {
+        return { errors: [{ message: `HTTP ${res.status} ${res.statusText}: ${text.slice(0, 500)}` }] };
+      }
+    };
+    // A tab shipped with a placeholder id (Lineage) looks the id up by name first.
+    const variables = (body as { variables?: Record<string, unknown> }).variables;
+    for (const tab of options.tabs) {
+      const lookup = tab.lookup;
+      if (!lookup || !variables || variables[lookup.variable] !== lookup.placeholder) continue;
+      const found = await post({ query: lookup.query });
+      const id = JSON.stringify(found.data ?? {}).match(/"id":"([^"]+)"/)?.[1];
+      if (!id) {
+        return { errors: [{ message: `"${lookup.placeholder}" was looked up with ${lookup.query} and not found: seed the example (npm run seed:example) or put an id into the variables` }] };
+      }
+      (body as { variables?: Record<string, unknown> }).variables = { ...variables, [lookup.variable]: id };
+      break;
     }
+    return post(body);
   };
 
   const container = document.getElementById('graphiql');

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { bootPlayground, PlaygroundOptions } from './client';
-import { EXAMPLE_TABS, HEADERS_PLACEHOLDER, PLACEHOLDER_MARK } from './examples';
+import { EXAMPLE_TABS, HEADERS_PLACEHOLDER, PLACEHOLDER_MARK, PRODUCT_DESCRIPTION, PRODUCT_NAME } from './examples';
 
 export const ASSET_PREFIX = '/playground/assets/';
 
@@ -55,13 +55,20 @@ function load() {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>ml-asset-graph · GraphQL playground</title>
+<title>${PRODUCT_NAME} · GraphQL playground</title>
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="${src('graphiql.min.css')}">
-<style>html, body { margin: 0; height: 100%; overflow: hidden; } #graphiql { height: 100vh; }
-.console-link { position: fixed; right: 12px; bottom: 10px; z-index: 10; font: 13px system-ui, sans-serif; padding: 4px 10px; border-radius: 6px; background: #0969da; color: #fff; text-decoration: none; }</style>
+<style>
+html, body { margin: 0; height: 100%; overflow: hidden; }
+body { display: flex; flex-direction: column; font-family: system-ui, sans-serif; }
+#product { flex: none; padding: 6px 16px; font-size: 14px; border-bottom: 1px solid #ddd; }
+#product strong { margin-right: 8px; }
+#graphiql { flex: 1; min-height: 0; }
+.console-link { position: fixed; right: 12px; bottom: 10px; z-index: 10; font: 13px system-ui, sans-serif; padding: 4px 10px; border-radius: 6px; background: #0969da; color: #fff; text-decoration: none; }
+</style>
 </head>
 <body>
+<header id="product"><strong>${PRODUCT_NAME}</strong> <span>${PRODUCT_DESCRIPTION}</span></header>
 <a class="console-link" href="ui/">Open the console</a>
 <div id="graphiql">Loading the GraphQL playground…</div>
 <script src="${src('react.production.min.js')}"></script>
