@@ -4,10 +4,11 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { ArtifactVersionDocument, MagClient, ModelDocument, ModelVersionDocument, PipelineRunDocument } from '../clients/ts';
-import { main, TrainAndPromoteResult } from '../examples/train-and-promote';
+import { DEFAULT_PROJECT, main, TrainAndPromoteResult } from '../examples/train-and-promote';
+import { seedExample } from '../scripts/seed-example';
 import { startTestApp, TestApp } from './helpers/app';
 
-const PROJECT = 'fraud-detection';
+const PROJECT = 'train-and-promote-demo';
 let app: TestApp;
 let client: MagClient;
 let first: TrainAndPromoteResult;
@@ -17,11 +18,13 @@ const quiet = { log: () => {} };
 before(async () => {
   app = await startTestApp();
   client = new MagClient({ url: app.url });
+  await seedExample(app.url);
 });
 after(async () => { await app.close(); });
 
 test('the first run creates the project, version 1 of fraud_detector and puts it in production', async () => {
   first = await main(app.url, quiet);
+  assert.equal(DEFAULT_PROJECT, PROJECT);
   assert.equal(first.project, PROJECT);
   assert.equal(first.training.modelVersion.number, 1);
   assert.equal(first.training.modelVersion.stage, 'PRODUCTION');
@@ -127,4 +130,18 @@ test('run directly, the example reads MAG_URL and exits 0', async () => {
   assert.match(stdout, /training run training-.*: model fraud_detector version 4/);
   assert.match(stdout, /promoted version 4 to PRODUCTION; archived 2/);
   assert.match(stdout, /used trained_model version 4 of fraud_detector version 4/);
+});
+
+test('the demo leaves the seeded fraud-detection example alone', async () => {
+  const { model } = await client.request(ModelDocument, { project: 'fraud-detection', name: 'fraud_detector', first: 10 });
+  assert.deepEqual(model!.versions.nodes.map((v) => [v.number, v.stage]), [[1, 'PRODUCTION'], [2, 'ARCHIVED'], [3, 'STAGING']]);
+  const [{ n }] = await app.sql(`SELECT count(*)::int AS n FROM pipeline_run r JOIN project p ON p.id = r.project_id WHERE p.name = 'fraud-detection'`);
+  assert.equal(n, 5);
+});
+
+test('MAG_PROJECT picks another project for the demo', async () => {
+  const script = path.join(__dirname, '..', 'examples', 'train-and-promote', 'index.js');
+  await promisify(execFile)(process.execPath, [script], { env: { ...process.env, MAG_URL: app.url, MAG_PROJECT: 'my-demo' } });
+  const { model } = await client.request(ModelDocument, { project: 'my-demo', name: 'fraud_detector', first: 10 });
+  assert.deepEqual(model!.versions.nodes.map((v) => [v.number, v.stage]), [[1, 'PRODUCTION']]);
 });

@@ -16,6 +16,8 @@ import {
 } from '../../clients/ts';
 
 export const DEFAULT_URL = 'http://localhost:4000/graphql';
+/** A project of its own: the demo promotes and archives versions, which must not touch real ones (or the seeded example). */
+export const DEFAULT_PROJECT = 'train-and-promote-demo';
 export const MODEL = 'fraud_detector';
 /** Versions scoring at or below this stay where they are. */
 export const PROMOTION_THRESHOLD = 0.9;
@@ -53,7 +55,7 @@ export interface TrainAndPromoteResult {
 }
 
 export async function main(url: string = DEFAULT_URL, options: MainOptions = {}): Promise<TrainAndPromoteResult> {
-  const project = options.project ?? 'fraud-detection';
+  const project = options.project ?? DEFAULT_PROJECT;
   const accuracy = options.accuracy ?? 0.93;
   const log = options.log ?? ((line: string) => console.log(line));
   const client = new MagClient({ url, apiKey: options.apiKey });
@@ -185,7 +187,7 @@ function outputNamed(outputs: { name: string; artifactVersion: ArtifactVersionFi
 }
 
 if (require.main === module) {
-  main(process.env.MAG_URL ?? DEFAULT_URL, { apiKey: process.env.MAG_API_KEY }).catch((err: unknown) => {
+  main(process.env.MAG_URL ?? DEFAULT_URL, { apiKey: process.env.MAG_API_KEY, project: process.env.MAG_PROJECT || undefined }).catch((err: unknown) => {
     console.error(isMagClientError(err) ? `${err.code}: ${err.message}` : err);
     process.exitCode = 1;
   });

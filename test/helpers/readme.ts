@@ -1,11 +1,13 @@
 // Runs the fenced code blocks of a README the way a reader would: sh lines as commands (npm
 // scripts, curl, python), graphql blocks against the server, python blocks with python3, against
 // a server started by `npm start` in the README on a fresh database.
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../src/db/embedded';
+import { seedExample } from '../../scripts/seed-example';
 import { createTestDatabase } from './app';
 
 /** Compiled to dist/test/helpers/: the repository root is three levels up. */
@@ -105,6 +107,8 @@ export class ReadmeSession {
   env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
     const env: NodeJS.ProcessEnv = {
       ...process.env, HOME: this.home, DATABASE_URL: this.databaseUrl, MAG_URL: this.url,
+      // As npm run does: the package binaries come first.
+      PATH: `${path.join(ROOT, 'node_modules', '.bin')}${path.delimiter}${process.env.PATH ?? ''}`,
       PYTHONPATH: path.join(ROOT, 'clients', 'python'), PYTHONDONTWRITEBYTECODE: '1', LOG_LEVEL: 'warn', ...extra,
     };
     delete env.MAG_API_KEY;
@@ -151,6 +155,9 @@ export class ReadmeSession {
     if (/^npm (install|ci)\b/.test(command)) return { command, code: 0, stdout: '', stderr: '', skipped: 'dependencies are installed before the tests run' };
     if (/^npm test\b/.test(command)) return { command, code: 0, stdout: '', stderr: '', skipped: 'this is npm test' };
     if (/^npm run build\b/.test(command)) return { command, code: 0, stdout: '', stderr: '', skipped: 'npm test builds before running' };
+    if (/^npm start\b/.test(command) && this.server && this.prestarted) {
+      return { command, code: 0, stdout: '', stderr: '', skipped: 'the server of the quick start is running' };
+    }
     if (/^npm start\b/.test(command)) {
       const dashDash = words.indexOf('--');
       return this.start(dashDash >= 0 ? words.slice(dashDash + 1) : []);
@@ -162,10 +169,10 @@ export class ReadmeSession {
       if (!script) throw new Error(`the README runs "npm run ${npmRun[1]}", which package.json does not define`);
       // npm test has built dist/ already; the rest of the script is what npm would run.
       shell = `${script.replace(/^npm run build --silent && /, '')}${npmRun[2]}`;
-    } else if (!/^(\w+=\S*\s+)*(curl|python3|node|cp|ls|cat|jupyter)\b/.test(command)) {
+    } else if (!/^(\w+=\S*\s+)*(curl|python3|node|cp|mkdir|ls|cat|jupyter)\b/.test(command)) {
       throw new Error(`the README runs "${command}": teach test/helpers/readme.ts how to run it`);
     }
-    if (!this.server && !/^(cp|ls|cat)\b/.test(command)) throw new Error(`the README runs "${command}" before it starts the server`);
+    if (!this.server && !/^(cp|mkdir|ls|cat)\b/.test(command)) throw new Error(`the README runs "${command}" before it starts the server`);
     const r = await run('sh', ['-c', shell], { env: this.env() });
     return { command, ...r };
   }
@@ -176,12 +183,65 @@ export class ReadmeSession {
     return res.json() as Promise<{ data?: any; errors?: { message: string }[] }>;
   }
 
+  /** The README a reader follows after the quick start: the server runs and holds the example data. */
+  async startSeeded(): Promise<void> {
+    await this.start([]);
+    this.prestarted = true;
+    await seedExample(this.url);
+  }
+
+  private prestarted = false;
+  private pythonProcess: ChildProcessWithoutNullStreams | undefined;
+  private pythonOutput = '';
+
+  /**
+   * Runs a python block in one interpreter per README, as the cells of one notebook: names defined
+   * by an earlier block are there for the next one.
+   */
   async python(code: string): Promise<CommandResult> {
-    const r = await run('python3', ['-'], { env: this.env(), input: this.translate(code), cwd: this.home });
-    return { command: 'python3', ...r };
+    if (!this.pythonProcess) {
+      this.pythonProcess = spawn('python3', ['-u', '-c', PYTHON_DRIVER], { cwd: this.home, env: this.env() });
+      this.pythonProcess.stdout.on('data', (d) => { this.pythonOutput += d; });
+      this.pythonProcess.stderr.on('data', (d) => { this.pythonOutput += d; });
+    }
+    const child = this.pythonProcess;
+    this.pythonOutput = '';
+    child.stdin.write(JSON.stringify({ code: this.translate(code) }) + '\n');
+    const deadline = Date.now() + 170_000;
+    let reply: { ok: boolean; output: string } | undefined;
+    while (!reply) {
+      const line = this.pythonOutput.split('\n').find((l) => l.startsWith(PYTHON_REPLY));
+      if (line) reply = JSON.parse(line.slice(PYTHON_REPLY.length));
+      else if (child.exitCode !== null || Date.now() > deadline) throw new Error(`python3 did not answer:\n${this.pythonOutput}`);
+      else await new Promise((r) => setTimeout(r, 20));
+    }
+    return { command: 'python3', code: reply.ok ? 0 : 1, stdout: reply.output, stderr: '' };
+  }
+
+  /**
+   * Compiles a ts block as a file in the repository root (where its imports point) with the
+   * repository's compiler and strict settings, then runs it against this session's server.
+   */
+  async typescript(code: string): Promise<CommandResult> {
+    const name = `.readme-snippet-${randomBytes(4).toString('hex')}`;
+    const source = path.join(ROOT, `${name}.ts`);
+    const outDir = path.join(ROOT, 'test-output', name);
+    fs.writeFileSync(source, code);
+    try {
+      const compiled = await run(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), source,
+        '--rootDir', ROOT, '--outDir', outDir, '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'ES2022',
+        '--strict', '--esModuleInterop', '--skipLibCheck', '--types', 'node', '--noEmitOnError', '--ignoreConfig']);
+      if (compiled.code !== 0) return { command: 'tsc', ...compiled, stdout: compiled.stdout.replaceAll(source, 'README snippet') };
+      const r = await run(process.execPath, [path.join(outDir, `${name}.js`)], { env: this.env() });
+      return { command: 'node', ...r };
+    } finally {
+      fs.rmSync(source, { force: true });
+      fs.rmSync(outDir, { recursive: true, force: true });
+    }
   }
 
   async close(): Promise<void> {
+    this.pythonProcess?.stdin.end();
     const server = this.server;
     if (server && server.exitCode === null) {
       const exited = new Promise((resolve) => server.once('exit', resolve));
@@ -193,3 +253,21 @@ export class ReadmeSession {
     fs.rmSync(this.home, { recursive: true, force: true });
   }
 }
+
+const PYTHON_REPLY = '\u0000reply:';
+/** Reads one JSON {code} per line, runs it in shared globals, answers with its output. */
+const PYTHON_DRIVER = `
+import contextlib, io, json, sys, traceback
+scope = {"__name__": "__main__"}
+for line in sys.stdin:
+    out = io.StringIO()
+    ok = True
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        try:
+            exec(compile(json.loads(line)["code"], "README", "exec"), scope)
+        except BaseException:
+            ok = False
+            traceback.print_exc()
+    sys.__stdout__.write(${JSON.stringify(PYTHON_REPLY)} + json.dumps({"ok": ok, "output": out.getvalue()}) + "\\n")
+    sys.__stdout__.flush()
+`;
