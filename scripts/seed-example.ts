@@ -294,7 +294,7 @@ export async function seedExample(url: string, apiKey?: string): Promise<SeedRes
     }]);
     // What trained this version: ZenML links a step's input data to the model version as a data artifact.
     await gql(`linking processed_features to ${MODEL} version ${run.modelVersion.number}`, LINK_ARTIFACT, {
-      input: { modelVersion: run.modelVersion.id, artifactVersion: processedFeatures, name: 'processed_features', kind: 'DATA' },
+      input: { modelVersion: run.modelVersion.id, artifactVersion: processedFeatures, name: 'training_data', kind: 'DATA' },
     });
     await recordStep(run.id, 'evaluate', [
       { name: 'model', artifactVersion: trained.trained_model },

@@ -46,7 +46,7 @@ test('the fraud-detection notebook runs in Jupyter and shows the production mode
 
   assert.equal(output('connect'), "{'name': 'anonymous', 'role': 'ADMIN', 'projects': []}");
   assert.equal(output('prod'), "1 PRODUCTION {'f1': 0.89, 'recall': 0.87, 'precision': 0.91}\n");
-  assert.equal(output('data'), 'processed_features: processed_features:1 made by feature_engineering/feature_engineering_run_1 on development\n');
+  assert.equal(output('data'), 'training_data: processed_features:1 made by feature_engineering/feature_engineering_run_1 on development\n');
   assert.equal(output('table'), [
     '1 PRODUCTION 0.95 accuracy-95,random-forest',
     '2 ARCHIVED 0.92 accuracy-92,random-forest',

@@ -97,7 +97,7 @@ describe('README.md', () => {
     assert.equal(modelVersion.number, 1);
     assert.equal(modelVersion.stage, 'PRODUCTION');
     assert.deepEqual(modelVersion.trainedOn, [{
-      name: 'processed_features',
+      name: 'training_data',
       artifactVersion: { version: '1', uri: 'file:///var/zenml/artifacts/processed_features/1',
         producedBy: { name: 'engineer_features', run: { name: 'feature_engineering_run_1', pipeline: { name: 'feature_engineering' } } } },
     }]);
@@ -130,7 +130,7 @@ describe('clients/python/README.md', () => {
     const lines = out.split('\n');
     assert.deepEqual(lines.slice(0, 8), [
       '1 PRODUCTION 0.91',
-      'processed_features processed_features:1 feature_engineering_run_1',
+      'training_data processed_features:1 feature_engineering_run_1',
       '1 284807',
       "fraud_detector ['accuracy-92', 'accuracy-95', 'random-forest']",
       '1 PRODUCTION 0.95',

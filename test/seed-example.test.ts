@@ -54,7 +54,7 @@ test('every model version is linked to processed_features, the data it was train
   const r = await app.ok(`{ model(project: "${P}", name: "fraud_detector") { versions(orderBy: { field: CREATED_AT, direction: ASC }) { nodes {
     number artifacts(kind: DATA) { name kind artifactVersion { version artifact { name } producedBy { run { name } } } } } } } }`);
   for (const v of r.model.versions.nodes) {
-    assert.deepEqual(v.artifacts, [{ name: 'processed_features', kind: 'DATA',
+    assert.deepEqual(v.artifacts, [{ name: 'training_data', kind: 'DATA',
       artifactVersion: { version: '1', artifact: { name: 'processed_features' }, producedBy: { run: { name: 'feature_engineering_run_1' } } } }], `version ${v.number}`);
   }
 });
