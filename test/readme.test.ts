@@ -14,8 +14,8 @@ const READMES = [
   ...fs.readdirSync(path.join(ROOT, 'examples')).filter((d) => fs.existsSync(path.join(ROOT, 'examples', d, 'README.md'))).map((d) => `examples/${d}/README.md`),
 ];
 
-/** Blocks that show a layout or an output rather than something to run. */
-const NOT_CODE = new Set(['text']);
+/** Blocks that show a layout, an output or another program's configuration (a Prometheus scrape config) rather than something to run here. */
+const NOT_CODE = new Set(['text', 'yaml']);
 
 const firstLine = (b: Block) => (b.lang === 'sh' ? shellCommands(b.code)[0] : b.code.split('\n').find((l) => l.trim() && !l.trim().startsWith('#') && !l.trim().startsWith('//'))?.trim()) ?? '';
 
