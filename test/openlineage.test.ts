@@ -370,3 +370,27 @@ test('parallel deliveries of one run\'s events make one run, one step per child 
   const sharedVersions = new Set(run.steps.map((s: any) => s.inputs[0].artifactVersion.id));
   assert.equal(sharedVersions.size, 1, 'one external version of the shared input');
 });
+
+test('an event costs the same number of SQL statements whatever its number of datasets and facets', async () => {
+  const ns = 'budget';
+  const facets = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`custom_${i}`, { _producer: 'p', _schemaURL: 's', value: i }]));
+  const cost = async (inputs: number, outputs: number) => {
+    const id = newRunId();
+    const io = {
+      inputs: Array.from({ length: inputs }, (_, i) => ({ namespace: PG, name: `in_${inputs}_${i}`, facets, inputFacets: facets })),
+      outputs: Array.from({ length: outputs }, (_, i) => ({ namespace: LAKE, name: `out_${outputs}_${i}`, facets, outputFacets: facets })),
+      runFacets: facets, jobFacets: facets,
+    };
+    const start = await postLineage(app, runEvent({ eventType: 'START', eventTime: '2026-11-30T15:00:00Z', runId: id, namespace: ns, job: `j${inputs}`, ...io }));
+    const complete = await postLineage(app, runEvent({ eventType: 'COMPLETE', eventTime: '2026-11-30T15:01:00Z', runId: id, namespace: ns, job: `j${inputs}`, ...io }));
+    const again = await postLineage(app, runEvent({ eventType: 'COMPLETE', eventTime: '2026-11-30T15:01:00Z', runId: id, namespace: ns, job: `j${inputs}`, ...io }));
+    assert.deepEqual([start.status, complete.status, again.status], [201, 201, 201]);
+    assert.equal(complete.body.outputs.length, outputs);
+    return [start.sqlStatements, complete.sqlStatements, again.sqlStatements];
+  };
+  await cost(1, 1); // the project exists from here on
+  const small = await cost(3, 2);
+  const large = await cost(60, 40);
+  assert.deepEqual(large, small);
+  assert.ok(small.every((n) => n <= 20), `statements per event: ${small.join(", ")}`);
+});

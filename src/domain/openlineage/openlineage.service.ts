@@ -73,6 +73,8 @@ const APPLY_EVENT = `
 // before its own); else the first external version, which stands for the data as it was before
 // any producer we know of, whenever a reader saw it first (events arrive out of order). At one
 // instant a produced version is newer than an external one: a run reads before it writes.
+// PostgreSQL's Append runs the branches in order and LIMIT stops it at the first row found, so
+// the last branch (a scan of the artifact's versions) runs only when the others found nothing.
 const FIND_INPUT_VERSIONS = `
   SELECT v.* FROM unnest($2::uuid[], $5::text[]) AS x(artifact_id, version)
   CROSS JOIN LATERAL (SELECT c.* FROM (
@@ -85,7 +87,7 @@ const FIND_INPUT_VERSIONS = `
     UNION ALL
     (SELECT v.*, 2 FROM artifact_version v WHERE x.version IS NULL AND v.project_id = $1 AND v.artifact_id = x.artifact_id
        AND v.producer_step_id IS NULL ORDER BY v.created_at, v.id LIMIT 1)
-  ) c ORDER BY c.pick LIMIT 1) v`;
+  ) c LIMIT 1) v`;
 
 function datasetMetadata(d: OlDataset, io: 'inputFacets' | 'outputFacets', extra: Facets = {}): Facets {
   return { openlineage: { namespace: d.namespace, name: d.name, facets: d.facets, [io]: d.ioFacets, ...extra } };
@@ -126,16 +128,20 @@ export class OpenLineageService {
     // A child job's run lives in its parent's project, as a step of the parent's run.
     const home = e.parent ?? { ...e.job, runId: e.runId };
     const project = await this.project(ctx, tx, home.namespace);
-    let mapping = await this.findRun(tx, project.id, e.runId);
+    let found = await this.findRun(tx, project.id, e.runId);
+    let mapping: OlRunRow;
     let run: PipelineRun;
-    if (mapping) {
-      run = await this.lockRun(tx, project.id, mapping.pipeline_run_id);
+    if (found) {
+      ({ mapping, run } = found);
     } else {
       const pipeline = await this.pipelines.ensure(tx, project.id, home.name);
       run = await this.ensureRun(tx, project.id, pipeline.id, home.runId);
       // Events of one run queue on its row; the one that got here first may have mapped it.
-      mapping = (await this.findRun(tx, project.id, e.runId)) ?? await this.mapRun(tx, run, e);
+      found = await this.findRun(tx, project.id, e.runId);
+      mapping = found?.mapping ?? await this.mapRun(tx, run, e);
     }
+    // A step made by this event has no links or versions yet: no need to look for them.
+    const newStep = !found;
 
     const status = e.eventType ? STATUS_OF[e.eventType] : null;
     const identity = { runId: e.runId, job: e.job, ...(e.parent ? { parent: e.parent } : {}), ...(e.producer ? { producer: e.producer } : {}) };
@@ -171,8 +177,9 @@ export class OpenLineageService {
     const artifactNames = new Map([...datasets.values()].map((d) => [d.artifactId, d.artifactName]));
     if (!step) return { run, step, inputs: [], outputs: [], artifactNames };
 
-    const inputs = await this.readInputs(tx, project.id, run, step, e, datasets);
-    const outputs = await this.produceOutputs(tx, project.id, run, step, produce, e, datasets);
+    const fresh = newStep || !mapping.step_run_id;
+    const inputs = await this.readInputs(tx, project.id, step, e, datasets, fresh);
+    const outputs = await this.produceOutputs(tx, project.id, run, step, produce, e, datasets, fresh);
     const named = new Set(e.outputs.map((d) => datasets.get(d.key)?.artifactId));
     return { run, step, inputs, outputs: outputs.filter((v) => named.has(v.artifactId)), artifactNames };
   }
@@ -193,14 +200,18 @@ export class OpenLineageService {
     throw new NotFoundError(`project "${name}" (OpenLineage namespace ${JSON.stringify(namespace)}) not found`);
   }
 
-  private async findRun(tx: EntityManager, projectId: string, runUuid: string): Promise<OlRunRow | null> {
-    const [row] = await tx.query('SELECT * FROM openlineage_run WHERE project_id = $1 AND run_uuid = $2', [projectId, runUuid]);
-    return row ?? null;
-  }
-
-  private async lockRun(tx: EntityManager, projectId: string, id: string): Promise<PipelineRun> {
-    const [row] = await tx.query('SELECT * FROM pipeline_run WHERE project_id = $1 AND id = $2 FOR UPDATE', [projectId, id]);
-    return hydrate(this.db, PipelineRun, row);
+  /** What a runId became, if anything yet, with its pipeline run locked (see ensureRun). */
+  private async findRun(tx: EntityManager, projectId: string, runUuid: string): Promise<{ mapping: OlRunRow; run: PipelineRun } | null> {
+    const [row] = await tx.query(
+      `SELECT r.*, m.run_uuid AS __run_uuid, m.step_run_id AS __step_run_id, m.job_name AS __job_name, m.intended_outputs AS __intended_outputs
+       FROM openlineage_run m JOIN pipeline_run r ON r.project_id = m.project_id AND r.id = m.pipeline_run_id
+       WHERE m.project_id = $1 AND m.run_uuid = $2 FOR UPDATE OF r`, [projectId, runUuid]);
+    if (!row) return null;
+    return {
+      mapping: { project_id: row.project_id, run_uuid: row.__run_uuid, pipeline_run_id: row.id, step_run_id: row.__step_run_id,
+        job_name: row.__job_name, intended_outputs: row.__intended_outputs },
+      run: hydrate(this.db, PipelineRun, row),
+    };
   }
 
   /**
@@ -301,13 +312,13 @@ export class OpenLineageService {
   }
 
   /** Links the step to the version of each input it read; an input nobody produced yet gets an external version. */
-  private async readInputs(tx: EntityManager, projectId: string, run: PipelineRun, step: StepRun, e: OlRunEvent,
-    datasets: Map<string, DatasetRef>): Promise<ArtifactVersion[]> {
+  private async readInputs(tx: EntityManager, projectId: string, step: StepRun, e: OlRunEvent,
+    datasets: Map<string, DatasetRef>, newStep: boolean): Promise<ArtifactVersion[]> {
     if (!e.inputs.length) return [];
     const wanted = e.inputs.map((d) => ({ d, ref: datasets.get(d.key)! }));
     const linked = new Map<string, ArtifactVersion>();
     // An input read again by a later event of the run keeps the version it was first linked to.
-    const links: Record<string, unknown>[] = await tx.query(
+    const links: Record<string, unknown>[] = newStep ? [] : await tx.query(
       `SELECT v.* FROM step_input si JOIN artifact_version v ON v.project_id = si.project_id AND v.id = si.artifact_version_id
        WHERE si.project_id = $1 AND si.step_run_id = $2 AND si.name = ANY($3::text[])`,
       [projectId, step.id, wanted.map((w) => w.ref.artifactName)]);
@@ -345,8 +356,9 @@ export class OpenLineageService {
 
   /** Versions produced by the step: one per dataset however many events name it. */
   private async produceOutputs(tx: EntityManager, projectId: string, run: PipelineRun, step: StepRun, produce: OlDataset[],
-    e: OlRunEvent, datasets: Map<string, DatasetRef>): Promise<ArtifactVersion[]> {
-    const existing: Record<string, unknown>[] = await tx.query(
+    e: OlRunEvent, datasets: Map<string, DatasetRef>, newStep: boolean): Promise<ArtifactVersion[]> {
+    if (!produce.length) return [];
+    const existing: Record<string, unknown>[] = newStep ? [] : await tx.query(
       'SELECT * FROM artifact_version WHERE project_id = $1 AND producer_step_id = $2', [projectId, step.id]);
     const produced = new Map(existing.map((r) => [r.artifact_id as string, hydrate(this.db, ArtifactVersion, r)]));
     const todo = produce.map((d) => ({ d, ref: datasets.get(d.key)! })).filter((w) => !produced.has(w.ref.artifactId));
