@@ -2,7 +2,8 @@
 // OpenLineage ingestion throughput: the server as a child process, `concurrency` clients each
 // posting runs (START then COMPLETE) of Airflow-like jobs to POST /api/v1/lineage; every event
 // names 3 input datasets (from a shared pool of `tables`) and 2 outputs, with a handful of facets.
-// Prints events/s, latency percentiles and SQL statements per event; then checks the stored counts.
+// Prints events/s, latency percentiles and SQL statements per event, checks the stored counts, and
+// for scale runs the same work through the existing mutations.
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -84,6 +85,45 @@ async function load(base: string, durationMs: number, counter: { n: number }): P
   return samples;
 }
 
+/**
+ * The same runs written through the existing mutations, for scale on a machine of unknown load:
+ * startRun, recordStep (3 input versions, 2 outputs with metadata), finishRun.
+ */
+async function baseline(base: string, durationMs: number): Promise<{ runs: number; seconds: number }> {
+  const project = `bench-rs-${randomBytes(3).toString('hex')}`;
+  const gql = async (query: string, variables: Record<string, unknown>) => {
+    const res = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+    const body = (await res.json()) as { data: any; errors?: unknown };
+    if (body.errors) throw new Error(JSON.stringify(body.errors));
+    return body.data;
+  };
+  await gql('mutation($n: String!) { createProject(input: { name: $n }) { id } }', { n: project });
+  const tableVersions: string[] = [];
+  for (let t = 0; t < tables; t++) {
+    tableVersions.push((await gql('mutation($i: RegisterArtifactVersionInput!) { registerArtifactVersion(input: $i) { id } }',
+      { i: { project, artifact: `table_${t}`, uri: `postgres://warehouse:5432/shop.public.table_${t}` } })).registerArtifactVersion.id);
+  }
+  let runs = 0;
+  let next = 0;
+  const deadline = Date.now() + durationMs;
+  const t0 = process.hrtime.bigint();
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (Date.now() < deadline) {
+      const seed = next++;
+      const job = seed % jobs;
+      const run = (await gql('mutation($i: StartRunInput!) { startRun(input: $i) { id } }', { i: { project, pipeline: `task_${job}` } })).startRun.id;
+      await gql('mutation($i: RecordStepInput!) { recordStep(input: $i) { id } }', { i: {
+        run, name: `task_${job}`, status: 'COMPLETED',
+        inputs: [0, 1, 2].map((k) => ({ name: `in_${k}`, artifactVersion: tableVersions[(seed * 7 + k * 13) % tables] })),
+        outputs: ['a', 'b'].map((o) => ({ name: o, artifact: `curated_job_${job}_${o}`, metadata: { schema, outputStatistics: { rowCount: 5000 } } })),
+      } });
+      await gql('mutation($r: ID!) { finishRun(run: $r, status: COMPLETED) { id } }', { r: run });
+      runs++;
+    }
+  }));
+  return { runs, seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
+}
+
 async function main() {
   const db = await openBenchDatabase();
   const server = await startServer(db.url);
@@ -114,6 +154,10 @@ async function main() {
        FROM project p WHERE p.name = $1`, [namespace])).rows;
     await client.end();
     console.log(`  stored in project ${namespace}: ${JSON.stringify(stored)} (runs started ${counter.n}; every completed run: 2 produced versions, 3 input links)`);
+    const b = await baseline(server.base, seconds * 1000);
+    const olRuns = samples.filter((x) => x.type === 'COMPLETE').length / elapsed;
+    console.log(`  for scale, the same runs through startRun + recordStep + finishRun: ${(b.runs / b.seconds).toFixed(1)} runs/s; `
+      + `through OpenLineage (START + COMPLETE): ${olRuns.toFixed(1)} runs/s`);
     console.log(`\nHEADLINE: ${(samples.length / elapsed).toFixed(0)} events/s at concurrency ${concurrency}`);
   } finally {
     server.child.kill('SIGTERM');

@@ -132,7 +132,7 @@ export function versionName(datasetVersion: string): string {
  * The project a job namespace lands in: a namespace that is a valid project name is that name;
  * any other becomes its runs of other characters replaced by "-", cut to 200 characters, plus "-"
  * and the first 8 hex digits of its SHA-256, so two namespaces never share a project
- * ("airflow://prod:8080" -> "airflow:-prod:8080-" + 8 hex digits).
+ * ("airflow://prod:8080" -> "airflow:-prod:8080-e2a5d1fd").
  */
 export function projectNameFor(namespace: string): string {
   if (isName(namespace)) return namespace;
