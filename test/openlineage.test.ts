@@ -394,3 +394,17 @@ test('an event costs the same number of SQL statements whatever its number of da
   assert.deepEqual(large, small);
   assert.ok(small.every((n) => n <= 20), `statements per event: ${small.join(", ")}`);
 });
+
+test('parallel runs that read one new dataset make one artifact and one external version of it', async () => {
+  const ns = 'shared-read';
+  const shared = { namespace: PG, name: 'ref.public.countries' };
+  const events = Array.from({ length: 8 }, (_, i) => runEvent({ eventType: 'COMPLETE', eventTime: `2026-11-30T16:0${i}:00Z`, runId: newRunId(), namespace: ns,
+    job: `reader_${i}`, inputs: [shared], outputs: [{ namespace: LAKE, name: `joined/${i}` }] }));
+  const replies = await Promise.all(events.map((e) => postLineage(app, e)));
+  assert.deepEqual(replies.map((r) => r.status), events.map(() => 201));
+  assert.equal(new Set(replies.map((r) => r.body.inputs[0].id)).size, 1);
+  const rows = await app.sql(`SELECT a.name, count(v.id)::int AS versions FROM artifact a JOIN project p ON p.id = a.project_id
+    LEFT JOIN artifact_version v ON v.artifact_id = a.id WHERE p.name = $1 AND a.name = $2 GROUP BY a.name`, [ns, shared.name]);
+  assert.deepEqual(rows, [{ name: shared.name, versions: 1 }]);
+  assert.deepEqual(await counts(ns), { runs: 8, steps: 8, artifacts: 9, versions: 9, links: 8, pipelines: 8 });
+});
