@@ -136,7 +136,9 @@ export class OpenLineageService {
     } else {
       const pipeline = await this.pipelines.ensure(tx, project.id, home.name);
       run = await this.ensureRun(tx, project.id, pipeline.id, home.runId);
-      // Events of one run queue on its row; the one that got here first may have mapped it.
+      // First events of a runId queue here; for a child, with those of its siblings of the same
+      // job (retries), so the numbering of their steps is exact. Other children go on in parallel.
+      await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`openlineage:${run.id}:${e.parent ? e.job.name : ''}`]);
       found = await this.findRun(tx, project.id, e.runId);
       mapping = found?.mapping ?? await this.mapRun(tx, run, e);
     }
@@ -200,12 +202,15 @@ export class OpenLineageService {
     throw new NotFoundError(`project "${name}" (OpenLineage namespace ${JSON.stringify(namespace)}) not found`);
   }
 
-  /** What a runId became, if anything yet, with its pipeline run locked (see ensureRun). */
+  /**
+   * What a runId became, if anything yet, and its pipeline run. The mapping row is locked: events
+   * of one runId queue here, so parallel deliveries make one step and one version per output.
+   */
   private async findRun(tx: EntityManager, projectId: string, runUuid: string): Promise<{ mapping: OlRunRow; run: PipelineRun } | null> {
     const [row] = await tx.query(
       `SELECT r.*, m.run_uuid AS __run_uuid, m.step_run_id AS __step_run_id, m.job_name AS __job_name, m.intended_outputs AS __intended_outputs
        FROM openlineage_run m JOIN pipeline_run r ON r.project_id = m.project_id AND r.id = m.pipeline_run_id
-       WHERE m.project_id = $1 AND m.run_uuid = $2 FOR UPDATE OF r`, [projectId, runUuid]);
+       WHERE m.project_id = $1 AND m.run_uuid = $2 FOR UPDATE OF m`, [projectId, runUuid]);
     if (!row) return null;
     return {
       mapping: { project_id: row.project_id, run_uuid: row.__run_uuid, pipeline_run_id: row.id, step_run_id: row.__step_run_id,
@@ -214,23 +219,19 @@ export class OpenLineageService {
     };
   }
 
-  /**
-   * The pipeline run named by a runId, created on first use (by its own event or a child's) and
-   * locked: every event of the run, and of its children, queues here, so parallel deliveries of
-   * one run make one run, one step per child run and one version per output.
-   */
+  /** The pipeline run named by a runId, created on first use (by its own event or a child's). */
   private async ensureRun(tx: EntityManager, projectId: string, pipelineId: string, runUuid: string): Promise<PipelineRun> {
     const [created] = await tx.query(
       `INSERT INTO pipeline_run (project_id, pipeline_id, name, status) VALUES ($1, $2, $3, $4)
        ON CONFLICT (project_id, name) WHERE deleted_at IS NULL DO NOTHING RETURNING *`,
       [projectId, pipelineId, runUuid, RunStatus.INITIALIZING]);
-    const row = created ?? (await tx.query('SELECT * FROM pipeline_run WHERE project_id = $1 AND name = $2 AND deleted_at IS NULL FOR UPDATE', [projectId, runUuid]))[0];
+    const row = created ?? (await tx.query('SELECT * FROM pipeline_run WHERE project_id = $1 AND name = $2 AND deleted_at IS NULL', [projectId, runUuid]))[0];
     return hydrate(this.db, PipelineRun, row);
   }
 
   /**
    * Records what a runId became. A child run gets its step now, named as its job; the n-th run of
-   * the same job under one parent (a retry) is named "<job>#<n>" (the run's lock makes n exact).
+   * the same job under one parent (a retry) is named "<job>#<n>" (the caller's advisory lock makes n exact).
    */
   private async mapRun(tx: EntityManager, run: PipelineRun, e: OlRunEvent): Promise<OlRunRow> {
     if (!e.parent) {
