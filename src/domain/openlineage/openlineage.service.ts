@@ -13,7 +13,7 @@ import { Role, roleAtLeast } from '../auth/role';
 import type { Pipeline } from '../pipelines/pipeline.entity';
 import type { PipelinesService } from '../pipelines/pipelines.service';
 import { PipelineRun } from '../runs/pipeline-run.entity';
-import { RunStatus } from '../runs/run-status';
+import { RunStatus, TERMINAL_STATUSES } from '../runs/run-status';
 import { StepRun } from '../runs/step-run.entity';
 import type { TagsService } from '../tags/tags.service';
 import {
@@ -28,8 +28,6 @@ const STATUS_OF: Record<EventType, RunStatus | null> = {
   RUNNING: null,
   OTHER: null,
 };
-/** Once a run has one of these, later events leave its status (and end time) alone. */
-const TERMINAL = [RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.STOPPED, RunStatus.CACHED];
 
 interface ProjectRef { id: string; name: string }
 interface OlRunRow {
@@ -55,7 +53,7 @@ export type IngestOutcome =
   | { kind: 'run'; result: IngestResult }
   | { kind: 'job'; project: ProjectRef; pipeline: Pipeline; datasets: number };
 
-// The same update applies to a pipeline run and a step run: status by the state rules above,
+// The same update applies to a pipeline run and a step run: status by STATUS_OF unless finished (TERMINAL_STATUSES),
 // times from eventTime, facets merged under metadata.openlineage (a facet named again replaces
 // the earlier one). $1 project, $2 row, $3 status or null, $4 eventType, $5 eventTime,
 // $6 identity fields, $7 run facets, $8 job facets, $9 input facets, $10 terminal statuses.
@@ -149,7 +147,8 @@ export class OpenLineageService {
     const identity = { runId: e.runId, job: e.job, ...(e.parent ? { parent: e.parent } : {}), ...(e.producer ? { producer: e.producer } : {}) };
     const inputFacets: Facets = {};
     for (const d of e.inputs) if (Object.keys(d.ioFacets).length) inputFacets[datasetUri(d.namespace, d.name)] = d.ioFacets;
-    const params = [status, e.eventType, e.eventTime, identity, e.runFacets, e.jobFacets, inputFacets, TERMINAL];
+    // A finished run stays finished (the runs' state machine): later events leave its status and end time alone.
+    const params = [status, e.eventType, e.eventTime, identity, e.runFacets, e.jobFacets, inputFacets, TERMINAL_STATUSES];
     // The run named by this runId: the run itself, or (for a child that is a parent too) its own run.
     const [runRows] = await tx.query(`UPDATE pipeline_run SET ${APPLY_EVENT} WHERE project_id = $1 AND name = $2 AND deleted_at IS NULL RETURNING *`,
       [project.id, e.runId, ...params]);

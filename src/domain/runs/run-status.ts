@@ -14,7 +14,8 @@ registerEnumType(RunStatus, {
 });
 
 /** Statuses a run never leaves: finishRun to another one is a CONFLICT, and no step is recorded after them. */
-const TERMINAL = new Set([RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CACHED, RunStatus.STOPPED]);
+export const TERMINAL_STATUSES: readonly RunStatus[] = [RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CACHED, RunStatus.STOPPED];
+const TERMINAL = new Set(TERMINAL_STATUSES);
 
 export function isTerminal(status: RunStatus): boolean {
   return TERMINAL.has(status);
