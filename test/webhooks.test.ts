@@ -22,7 +22,7 @@ let database: { url: string; drop(): Promise<void> };
 async function startReplica(url: string): Promise<Replica> {
   const config = loadConfig({
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent', DATABASE_URL: url, AUTH: 'required', ADMIN_API_KEY: ADMIN, PG_POOL_SIZE: '5',
-    WEBHOOK_BACKOFF_MS: '100', WEBHOOK_TIMEOUT_MS: '2000', WEBHOOK_MAX_ATTEMPTS: '3',
+    WEBHOOK_BACKOFF_MS: '100', WEBHOOK_TIMEOUT_MS: '10000', WEBHOOK_MAX_ATTEMPTS: '3',
   });
   const app = await createApp(config, createLogger(config.logLevel));
   return { app, http: await startHttpServer(app, 0, '127.0.0.1') };
@@ -112,7 +112,10 @@ test('an event that keeps failing is marked FAILED after the last attempt and th
   await until(() => rx.hits.some((h) => JSON.parse(h.body).data.name === 'next'), 'the next event');
   const names = rx.hits.map((h) => JSON.parse(h.body).data.name);
   assert.deepEqual(names, ['lost', 'lost', 'lost', 'next']);
-  const hook = (await ok(DELIVERIES)).webhooks.find((w: any) => w.name === 'down');
+  // The receiver has the request before the sender's transaction recording it commits.
+  const recorded = async () => (await ok(DELIVERIES)).webhooks.find((w: any) => w.name === 'down');
+  await until(async () => (await recorded()).deliveries.nodes[0]?.event.data.name === 'next', 'the last delivery to be recorded');
+  const hook = await recorded();
   assert.deepEqual(hook.deliveries.nodes.map((d: any) => [d.event.data.name, d.status, d.attempts, d.error]), [
     ['next', 'DELIVERED', 1, null], ['lost', 'FAILED', 3, 'HTTP 503'],
   ]);
