@@ -6,6 +6,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
+import { sendAsset, StaticAsset } from '../http/static-asset';
 
 export const CONSOLE_PREFIX = '/ui';
 
@@ -32,12 +33,7 @@ export const CONSOLE_SECURITY_HEADERS = {
   'referrer-policy': 'no-referrer',
 };
 
-interface Asset {
-  type: string;
-  body: Buffer;
-  gzipped: Buffer;
-  etag: string;
-}
+type Asset = StaticAsset;
 
 async function walk(dir: string, prefix = ''): Promise<string[]> {
   const out: string[] = [];
@@ -79,20 +75,6 @@ function load() {
   return loaded;
 }
 
-function send(req: http.IncomingMessage, res: http.ServerResponse, asset: Asset, headers: Record<string, string>) {
-  const useGzip = asset.gzipped !== asset.body && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
-  const etag = `"${asset.etag}${useGzip ? '-gz' : ''}"`;
-  const common = { ...headers, etag, vary: 'accept-encoding' };
-  if (req.headers['if-none-match']?.split(/\s*,\s*/).includes(etag)) {
-    res.writeHead(304, common);
-    res.end();
-    return;
-  }
-  const body = useGzip ? asset.gzipped : asset.body;
-  res.writeHead(200, { ...common, 'content-type': asset.type, 'content-length': body.length, ...(useGzip ? { 'content-encoding': 'gzip' } : {}) });
-  res.end(req.method === 'HEAD' ? undefined : body);
-}
-
 function plain(res: http.ServerResponse, status: number, text: string, headers: Record<string, string> = {}) {
   res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);
@@ -118,9 +100,9 @@ export async function serveConsole(req: http.IncomingMessage, res: http.ServerRe
   if (asset && rel !== 'index.html') {
     // Vite names files under assets/ by their content hash: such a URL never changes meaning.
     const cache = rel.startsWith('assets/') ? 'public, max-age=31536000, immutable' : 'no-cache';
-    return send(req, res, asset, { 'cache-control': cache, 'x-content-type-options': 'nosniff' });
+    return sendAsset(req, res, asset, { 'cache-control': cache, 'x-content-type-options': 'nosniff' });
   }
   // A missing file is a 404; any other path is a page of the app (a shared link).
   if (rel.startsWith('assets/') || /\.[a-z0-9]{1,5}$/i.test(rel)) return plain(res, 404, `no file ${url.pathname}`);
-  send(req, res, assets.get('index.html')!, { 'cache-control': 'no-cache', ...CONSOLE_SECURITY_HEADERS });
+  sendAsset(req, res, assets.get('index.html')!, { 'cache-control': 'no-cache', ...CONSOLE_SECURITY_HEADERS });
 }

@@ -8,15 +8,11 @@ import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { bootPlayground, PlaygroundOptions } from './client';
 import { EXAMPLE_TABS, HEADERS_PLACEHOLDER, PLACEHOLDER_MARK, PRODUCT_DESCRIPTION, PRODUCT_NAME } from './examples';
+import { sendAsset, StaticAsset } from '../http/static-asset';
 
 export const ASSET_PREFIX = '/playground/assets/';
 
-interface Asset {
-  type: string;
-  body: Buffer;
-  gzipped: Buffer;
-  hash: string;
-}
+type Asset = StaticAsset;
 
 const packageFile = (pkg: string, file: string) => path.join(path.dirname(require.resolve(`${pkg}/package.json`)), file);
 
@@ -36,7 +32,7 @@ const bootOptions: PlaygroundOptions = {
 const BOOT_SCRIPT = `'use strict';\n(${bootPlayground.toString()})(${JSON.stringify(bootOptions)});\n`;
 
 async function makeAsset(type: string, body: Buffer): Promise<Asset> {
-  return { type, body, gzipped: await promisify(gzip)(body), hash: createHash('sha256').update(body).digest('base64url').slice(0, 16) };
+  return { type, body, gzipped: await promisify(gzip)(body), etag: createHash('sha256').update(body).digest('base64url').slice(0, 16) };
 }
 
 // The files never change while the process runs: read, hash and compress them once, on first use,
@@ -49,7 +45,7 @@ function load() {
     for (const [name, source] of Object.entries(SOURCES)) assets.set(name, await makeAsset(source.type, await readFile(source.file())));
     assets.set('playground.js', await makeAsset('text/javascript; charset=utf-8', Buffer.from(BOOT_SCRIPT)));
     // Relative URLs: the page works at / and /graphql, and behind a proxy that adds a path prefix.
-    const src = (name: string) => `${ASSET_PREFIX.slice(1)}${name}?v=${assets.get(name)!.hash}`;
+    const src = (name: string) => `${ASSET_PREFIX.slice(1)}${name}?v=${assets.get(name)!.etag}`;
     const html = `<!doctype html>
 <html lang="en">
 <head>
@@ -99,23 +95,9 @@ export function wantsPlayground(req: http.IncomingMessage, url: URL): boolean {
   return url.pathname === '/' || (req.headers.accept?.includes('text/html') ?? false);
 }
 
-function send(req: http.IncomingMessage, res: http.ServerResponse, asset: Asset, headers: Record<string, string>) {
-  const useGzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
-  const etag = `"${asset.hash}${useGzip ? '-gz' : ''}"`;
-  const common = { ...headers, etag, vary: 'accept-encoding' };
-  if (req.headers['if-none-match']?.split(/\s*,\s*/).includes(etag)) {
-    res.writeHead(304, common);
-    res.end();
-    return;
-  }
-  const body = useGzip ? asset.gzipped : asset.body;
-  res.writeHead(200, { ...common, 'content-type': asset.type, 'content-length': body.length, ...(useGzip ? { 'content-encoding': 'gzip' } : {}) });
-  res.end(req.method === 'HEAD' ? undefined : body);
-}
-
 export async function servePlaygroundPage(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const { page } = await load();
-  send(req, res, page, { 'cache-control': 'no-cache', ...PAGE_SECURITY_HEADERS });
+  sendAsset(req, res, page, { 'cache-control': 'no-cache', ...PAGE_SECURITY_HEADERS });
 }
 
 /** Returns false when there is no such asset. */
@@ -124,7 +106,7 @@ export async function servePlaygroundAsset(req: http.IncomingMessage, res: http.
   const asset = assets.get(url.pathname.slice(ASSET_PREFIX.length));
   if (!asset || (req.method !== 'GET' && req.method !== 'HEAD')) return false;
   // The page links each asset with its content hash: such a URL never changes meaning.
-  const cache = url.searchParams.get('v') === asset.hash ? 'public, max-age=31536000, immutable' : 'no-cache';
-  send(req, res, asset, { 'cache-control': cache, 'x-content-type-options': 'nosniff' });
+  const cache = url.searchParams.get('v') === asset.etag ? 'public, max-age=31536000, immutable' : 'no-cache';
+  sendAsset(req, res, asset, { 'cache-control': cache, 'x-content-type-options': 'nosniff' });
   return true;
 }
