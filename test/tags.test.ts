@@ -136,7 +136,7 @@ test('the tag registry: create with color, rename, conflicts, usageCount and del
   const created = await app.ok(`mutation { createTag(input: { project: "${P}", name: "registry", color: "#AABBCC" }) { id name color exclusive usageCount } }`);
   assert.deepEqual({ ...created.createTag, id: undefined }, { id: undefined, name: 'registry', color: '#aabbcc', exclusive: false, usageCount: 0 });
   const id = created.createTag.id;
-  assert.equal(codeOf(await app.gql(`mutation { createTag(input: { project: "${P}", name: "bad-color", color: "red" }) { id } }`)), 'BAD_USER_INPUT');
+  assert.equal(codeOf(await app.gql(`mutation { createTag(input: { project: "${P}", name: "bad-color", color: "crimson" }) { id } }`)), 'BAD_USER_INPUT');
   assert.equal(codeOf(await app.gql(`mutation { createTag(input: { project: "${P}", name: "registry" }) { id } }`)), 'CONFLICT');
   const p = await createPipeline('registry_pipe', [{ name: 'registry' }]);
   assert.equal((await app.ok(`query($id: ID!) { node(id: $id) { ... on Tag { usageCount } } }`, { id })).node.usageCount, 1);

@@ -18,7 +18,7 @@ export class Tag extends Node {
   @Column('text')
   name: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'As given, lowercased: "#rrggbb" or a color name such as "purple"; names are not turned into hex.' })
   @Column('text', { nullable: true })
   color: string | null;
 

@@ -12,7 +12,7 @@ import { Role } from '../auth/role';
 import type { ProjectsService } from '../projects/projects.service';
 import { Tag } from './tag.entity';
 import type { ResourceType } from './taggable';
-import { CreateTagInput, TagInput, UpdateTagInput } from './tags.types';
+import { COLOR_NAMES, CreateTagInput, TagInput, UpdateTagInput } from './tags.types';
 import { EventKind } from '../events/event-kind';
 import { emit } from '../events/events.outbox';
 import { kindOfResourceType } from '../kinds';
@@ -26,7 +26,8 @@ export interface TagTarget {
   scopeId: string;
 }
 
-const COLOR = /^#[0-9a-fA-F]{6}$/;
+const HEX_COLOR = /^#[0-9a-fA-F]{6}$/;
+const COLOR_NAME_SET = new Set<string>(COLOR_NAMES);
 
 const DESCRIBE: Record<ResourceType, string> = {
   PIPELINE: `SELECT id, 'pipeline "' || name || '"' AS label FROM pipeline WHERE id = ANY($1::uuid[])`,
@@ -262,7 +263,8 @@ export class TagsService {
 
   private validateColor(color: string | null | undefined): string | null {
     if (color == null) return null;
-    if (!COLOR.test(color)) throw new BadUserInputError(`color "${color.slice(0, 20)}" must look like #rrggbb`, 'color');
-    return color.toLowerCase();
+    const lower = color.toLowerCase();
+    if (HEX_COLOR.test(color) || COLOR_NAME_SET.has(lower)) return lower;
+    throw new BadUserInputError(`color "${color.slice(0, 20)}" is neither #rrggbb nor one of ${COLOR_NAMES.join(', ')}`, 'color');
   }
 }

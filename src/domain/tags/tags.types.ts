@@ -1,5 +1,13 @@
 import { Field, ID, InputType } from 'type-graphql';
 
+/**
+ * ZenML's tag colors. Stored and returned as the lowercase name (not mapped to hex): a ZenML
+ * client reads back the name it gave, and each is also a CSS color name the console can paint.
+ */
+export const COLOR_NAMES = ['grey', 'purple', 'red', 'green', 'yellow', 'orange', 'lime', 'teal', 'turquoise', 'magenta', 'blue'] as const;
+
+const COLOR_HELP = `#rrggbb, or one of ZenML's color names: ${COLOR_NAMES.join(', ')} (any case; kept lowercase).`;
+
 @InputType()
 export class TagInput {
   @Field()
@@ -20,7 +28,7 @@ export class CreateTagInput {
   @Field()
   name: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: COLOR_HELP })
   color?: string | null;
 
   @Field(() => Boolean, { nullable: true })
@@ -35,7 +43,7 @@ export class UpdateTagInput {
   @Field(() => String, { nullable: true })
   name?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: COLOR_HELP })
   color?: string | null;
 
   @Field(() => Boolean, { nullable: true })
