@@ -3,6 +3,8 @@
 // READMEs (clients, examples) are read after it, with the server running and the example seeded.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import http from 'node:http';
+import { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { parse } from 'graphql';
@@ -17,6 +19,75 @@ const READMES = [
 
 /** Blocks that show a layout, an output or another program's configuration (a Prometheus scrape config) rather than something to run here. */
 const NOT_CODE = new Set(['text', 'yaml']);
+
+/**
+ * The placeholder ids README graphql blocks show ("UGlwZWxpbmU6…": a base64 "Pipeline:" cut short), each
+ * with the lookup by name that finds a real one on the README's server. A block is run with its
+ * placeholders replaced; a placeholder missing here fails its block.
+ */
+const PLACEHOLDER_IDS: Record<string, { lookup: string; id: (data: any) => string }> = {
+  // The lifecycle section deletes a pipeline: the example's inference pipeline, which no later block reads.
+  'UGlwZWxpbmU6…': { lookup: '{ pipeline(project: "fraud-detection", name: "fraud_detection_inference") { id } }', id: (d) => d.pipeline.id },
+};
+
+/** The paths of the empty arrays in an answer. */
+function emptyLists(value: unknown, at = 'data'): string[] {
+  if (Array.isArray(value)) return value.length ? value.flatMap((v, i) => emptyLists(v, `${at}[${i}]`)) : [at];
+  if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => emptyLists(v, `${at}.${k}`));
+  return [];
+}
+
+async function withRealIds(session: ReadmeSession, where: string, code: string): Promise<string> {
+  let document = code;
+  for (const [, placeholder] of code.matchAll(/"([^"\n]*…[^"\n]*)"/g)) {
+    const known = PLACEHOLDER_IDS[placeholder];
+    assert.ok(known, `${where}: the placeholder "${placeholder}" has no lookup in PLACEHOLDER_IDS`);
+    const found = await session.graphql(known.lookup);
+    assert.equal(found.errors, undefined, JSON.stringify(found.errors));
+    const id = known.id(found.data);
+    assert.match(id, /^[\w-]{8,}$/, `${known.lookup} found no id`);
+    document = document.replaceAll(`"${placeholder}"`, JSON.stringify(id));
+  }
+  parse(document);
+  return document;
+}
+
+/** How each README js block is run: with its inputs made by this server, its answers returned for the checks. */
+const JS_RUNNERS: { finds: RegExp; run: (session: ReadmeSession, code: string) => Promise<unknown> }[] = [
+  {
+    // Webhook signature check: a real PING delivery from the server to a receiver here, verified by
+    // the README's function as written, then the same delivery with a changed body and no header.
+    finds: /function verify\(secret, rawBody, header\)/,
+    run: async (session, code) => {
+      let delivered!: (d: { body: string; signature: string }) => void;
+      const delivery = new Promise<{ body: string; signature: string }>((resolve) => { delivered = resolve; });
+      const receiver = http.createServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (c: Buffer) => chunks.push(c));
+        req.on('end', () => { res.end('ok'); delivered({ body: Buffer.concat(chunks).toString('utf8'), signature: String(req.headers['x-signature-256']) }); });
+      });
+      await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+      try {
+        const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+        const created = await session.graphql(`mutation { createWebhook(input: { name: "readme-verify", url: ${JSON.stringify(url)}, kinds: [PING] }) { secret webhook { id } } }`);
+        assert.equal(created.errors, undefined, JSON.stringify(created.errors));
+        const { secret, webhook } = created.data.createWebhook;
+        const pinged = await session.graphql(`mutation { pingWebhook(id: ${JSON.stringify(webhook.id)}) { status } }`);
+        assert.equal(pinged.errors, undefined, JSON.stringify(pinged.errors));
+        const { body, signature } = await delivery;
+        assert.match(signature, /^sha256=[0-9a-f]{64}$/);
+        const check = `${code}\nconst { secret, body, signature } = JSON.parse(process.env.DELIVERY);\n`
+          + 'console.log(JSON.stringify([verify(secret, body, signature), verify(secret, body + " ", signature), verify(secret, body, undefined), verify("another-secret", body, signature)]));\n';
+        const r = await run(process.execPath, ['-'], { input: check, env: { ...process.env, DELIVERY: JSON.stringify({ secret, body, signature }) } });
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(r.stdout, '[true,false,false,false]\n', 'the real delivery verifies; a changed body, a missing header or another secret do not');
+        return JSON.parse(body);
+      } finally {
+        receiver.close();
+      }
+    },
+  },
+];
 
 const firstLine = (b: Block) => (b.lang === 'sh' ? shellCommands(b.code)[0] : b.code.split('\n').find((l) => l.trim() && !l.trim().startsWith('#') && !l.trim().startsWith('//'))?.trim()) ?? '';
 
@@ -47,15 +118,19 @@ function runReadme(file: string) {
           printed.push(r.stdout);
         }
         outputs.set(key, printed);
-      } else if (block.lang === 'graphql' && block.code.includes('…')) {
-        // A shape with a placeholder id ("UGlwZWxpbmU6…"): it must parse; there is nothing to run it on.
-        parse(block.code);
       } else if (block.lang === 'js') {
-        const r = await run(process.execPath, ['--check', '-'], { input: block.code });
-        assert.equal(r.code, 0, `js block does not parse:\n${r.stderr}`);
+        // Run, not only parsed: each js block has a runner below that uses it against this server.
+        const runner = JS_RUNNERS.find((r) => r.finds.test(block.code));
+        assert.ok(runner, `${file} line ${block.line}: a js block no runner in test/readme.test.ts uses; add one to JS_RUNNERS`);
+        answers.set(key, await runner.run(session, block.code));
       } else if (block.lang === 'graphql') {
-        const body = await session.graphql(block.code);
+        // A placeholder id ("UGlwZWxpbmU6…") becomes the id its PLACEHOLDER_IDS lookup finds on this server.
+        const document = await withRealIds(session, `${file} line ${block.line}`, block.code);
+        const body = await session.graphql(document);
         assert.equal(body.errors, undefined, JSON.stringify(body.errors));
+        // An example that answers null or an empty list on the example data shows the reader nothing.
+        assert.ok(body.data && Object.values(body.data).every((v) => v !== null), `${file} line ${block.line} answered no data: ${JSON.stringify(body)}`);
+        assert.deepEqual(emptyLists(body.data), [], `${file} line ${block.line} answered empty lists: ${JSON.stringify(body.data)}`);
         answers.set(key, body.data);
       } else if (block.lang === 'python') {
         const r = await session.python(block.code);
@@ -117,6 +192,25 @@ describe('README.md', () => {
     const lines = out.split('\n');
     assert.deepEqual(lines.slice(0, 3), ['processed_features:1 feature_engineering_run_1', 'fraud_detector', '6 nodes, 5 edges']);
     assert.ok(lines.includes('processed_features:1 -[INPUT features]-> fraud_detection_training/training_run_1/train_model'), out);
+  });
+
+  test('the delete example, run on the inference pipeline, marks the pipeline and its run', () => {
+    const { delete: deleted } = answers.get(find(file, blocks, 'graphql', 'delete(input:'));
+    assert.equal(deleted.deleted.length, 2, JSON.stringify(deleted));
+    assert.deepEqual(deleted.deleted.map((id: string) => Buffer.from(id, 'base64url').toString().split(':')[0]).sort(), ['Pipeline', 'PipelineRun']);
+  });
+
+  test('the metadata filter lists the trained models above 0.9 accuracy, best first', () => {
+    const { project } = answers.get(find(file, blocks, 'graphql', 'metadataKey: "accuracy"'));
+    assert.equal(project.artifactVersions.totalCount, 3);
+    assert.deepEqual(project.artifactVersions.nodes.map((v: any) => [v.version, v.metadata.accuracy, v.producedBy.run.name]),
+      [['1', 0.95, 'training_run_1'], ['3', 0.94, 'training_run_3'], ['2', 0.92, 'training_run_2']]);
+  });
+
+  test('the webhook verification function accepts a real delivery of the server', () => {
+    const ping = answers.get(find(file, blocks, 'js', 'function verify'));
+    assert.equal(ping.kind, 'PING');
+    assert.deepEqual(ping.data, { webhook: 'readme-verify' });
   });
 
   test('apikey: the admin key is created, listed with its dates, and ci is revoked', () => {
