@@ -252,6 +252,21 @@ describe('clients/python/README.md', () => {
       "stage must be one of none, staging, production, archived, got 'prod'",
     ].join('\n') + '\n');
   });
+
+  test('the lifecycle block renames a version, deletes it, is refused a held stage and restores', () => {
+    const [out] = outputs.get(find(file, blocks, 'python', 'update_model_version'))!;
+    assert.equal(out, [
+      '2 small-forest ARCHIVED',
+      '[2]',
+      'model "fraud_detector" version 3 holds PRODUCTION; pass force=True to delete it anyway',
+      'small-forest',
+    ].join('\n') + '\n');
+  });
+
+  test('the metadata block lists the trained models above 0.93 best first, and versions by f1', () => {
+    const [out] = outputs.get(find(file, blocks, 'python', 'metadata={"accuracy": {"gt": 0.93}}'))!;
+    assert.equal(out, '4 0.97\n1 0.95\n3 0.94\n4 0.93\n1 0.89\n');
+  });
 });
 
 describe('clients/ts/README.md', () => {

@@ -15,9 +15,11 @@ Standard library only (urllib + json); Python 3.8+.
 """
 from __future__ import annotations
 
+import base64
 import datetime as _dt
 import json
 import os
+import re
 import socket
 import urllib.error
 import urllib.request
@@ -28,7 +30,7 @@ __all__ = [
     "BadUserInput", "Forbidden", "Unauthenticated", "InvalidQuery", "ServerError",
     "DEFAULT_URL",
 ]
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 DEFAULT_URL = "http://localhost:4000/graphql"
 
@@ -132,23 +134,23 @@ def _error_from(errors: List[JSONDict], data: Any = None) -> GraphQLError:
 # --------------------------------------------------------------------------- documents
 
 _TAG = "name exclusive color"
-_AV = f"""id version type uri dataType metadata createdAt
+_AV = f"""id version type uri dataType metadata createdAt updatedAt deletedAt
   artifact {{ id name }} tags {{ {_TAG} }}
   producedBy {{ id name run {{ id name }} }}"""
-_MV = f"""id number name stage description metadata createdAt
+_MV = f"""id number name stage description metadata createdAt updatedAt deletedAt
   model {{ id name }} tags {{ {_TAG} }}"""
 _MV_FULL = f"""{_MV}
   artifacts {{ kind name artifactVersion {{ {_AV} }} }}
   runs {{ id name status pipeline {{ name }} }}"""
-_MODEL = f"""id name description license createdAt tags {{ {_TAG} }}
+_MODEL = f"""id name description license createdAt updatedAt deletedAt tags {{ {_TAG} }}
   latestVersion {{ id number name stage }}"""
-_RUN = f"""id name status config metadata startedAt endedAt createdAt
+_RUN = f"""id name status config metadata startedAt endedAt createdAt updatedAt deletedAt
   pipeline {{ id name }} tags {{ {_TAG} }} stack {{ name }}
   modelVersion {{ id number name stage model {{ name }} }}"""
 _STEP = f"""id name status metadata startedAt endedAt createdAt run {{ id name }}
   inputs {{ name artifactVersion {{ id version artifact {{ name }} }} }}
   outputs {{ name artifactVersion {{ {_AV} }} }}"""
-_PROJECT = "id name displayName description createdAt"
+_PROJECT = "id name displayName description createdAt updatedAt"
 _PAGE = "pageInfo { hasNextPage endCursor } totalCount"
 _LINEAGE = """roots truncated
   nodes {
@@ -230,9 +232,93 @@ def _strs(value: Union[None, str, Iterable[str]]) -> Optional[List[str]]:
 _OUTPUT_KEYS = {"data_type": "dataType", "link_to_model_as": "linkToModelAs"}
 
 
-def _order(field: str, direction: str) -> JSONDict:
-    return {"field": _enum(field, ("CREATED_AT", "UPDATED_AT", "NAME"), "order_by"),
-            "direction": _enum(direction, ("ASC", "DESC"), "direction")}
+def _order(field: str, direction: str, metadata: bool = False) -> JSONDict:
+    """``order_by`` is created_at, updated_at, name or, on lists of things with metadata,
+    "metadata.<key>" ("metadata.accuracy", "metadata.metrics.f1"): numbers sort as numbers and
+    entities without the key come last."""
+    d = _enum(direction, ("ASC", "DESC"), "direction")
+    if metadata and str(field).startswith("metadata."):
+        key = str(field)[len("metadata."):]
+        if not key:
+            raise ValueError('order_by "metadata." needs a key: "metadata.accuracy"')
+        return {"field": "METADATA", "metadataKey": key, "direction": d}
+    allowed = ("CREATED_AT", "UPDATED_AT", "NAME")
+    if str(field).upper() not in allowed:
+        more = ', or "metadata.<key>"' if metadata else ""
+        raise ValueError(f"order_by must be one of {', '.join(a.lower() for a in allowed)}{more}, got {field!r}")
+    return {"field": str(field).upper(), "direction": d}
+
+
+_METADATA_OPERATORS = ("eq", "ne", "gt", "gte", "lt", "lte", "exists", "matches")
+
+
+def _metadata_conditions(metadata: Optional[Mapping[str, Any]]) -> Optional[List[JSONDict]]:
+    """``{"accuracy": {"gt": 0.9}, "framework": "sklearn"}`` → MetadataCondition inputs.
+
+    A key is a top-level key or a dotted path ("metrics.f1"). Its value is a dict of operators
+    (eq, ne, gt, gte, lt, lte, exists, matches; several mean AND) or any other value, which must be
+    equal. To compare with an object, write ``{"eq": {...}}``.
+    """
+    if metadata is None:
+        return None
+    if not isinstance(metadata, Mapping):
+        raise TypeError(f'metadata is a dict such as {{"accuracy": {{"gt": 0.9}}}}, got {type(metadata).__name__}')
+    out: List[JSONDict] = []
+    for key, condition in metadata.items():
+        if not isinstance(condition, Mapping):
+            out.append({"key": key, "eq": condition})
+            continue
+        if not condition:
+            raise ValueError(f'metadata["{key}"] has no operator: use {", ".join(_METADATA_OPERATORS)}')
+        for op, value in condition.items():
+            if op not in _METADATA_OPERATORS:
+                raise ValueError(f'metadata["{key}"]: unknown operator {op!r}, use {", ".join(_METADATA_OPERATORS)} '
+                                 f'(to compare with an object, write {{"eq": {{...}}}})')
+            if op in ("gt", "gte", "lt", "lte") and (isinstance(value, bool) or not isinstance(value, (int, float))):
+                raise ValueError(f'metadata["{key}"]["{op}"] compares numbers, got {value!r}')
+            out.append({"key": key, op: value})
+    return out
+
+
+_DELETED = ("EXCLUDE", "INCLUDE", "ONLY")
+
+
+def _deleted(value: Optional[str]) -> Optional[str]:
+    return None if value is None else _enum(value, _DELETED, "deleted")
+
+
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _id_type(value: str) -> Optional[str]:
+    """The type of a global id of this server ("Model" for base64url("Model:<uuid>")); None for a name."""
+    if not re.fullmatch(r"[A-Za-z0-9_-]{8,100}", value):
+        return None
+    try:
+        text = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    kind, sep, rest = text.partition(":")
+    return kind if sep and _UUID.fullmatch(rest) else None
+
+
+def _id_of(what: Union[str, Mapping[str, Any]], verb: str) -> str:
+    """An id, or the ``id`` of a dict a helper returned."""
+    if isinstance(what, Mapping):
+        if "id" not in what:
+            raise ValueError(f"{verb} takes an id or a dict with an 'id', got a dict with {sorted(what)}")
+        return str(what["id"])
+    if isinstance(what, str) and _id_type(what):
+        return what
+    raise ValueError(f"{verb} takes an id or a dict with an 'id' (as get_model(), list_runs(), … return), got {what!r}")
+
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "unchanged"
+
+
+_UNSET: Any = _Unset()
 
 
 # --------------------------------------------------------------------------- client
@@ -433,44 +519,54 @@ class Client:
 
     def list_models(self, tags: Union[None, str, Iterable[str]] = None, *, project: Optional[str] = None,
                     name: Optional[str] = None, without_tags: Union[None, str, Iterable[str]] = None,
-                    order_by: str = "CREATED_AT", direction: str = "DESC",
+                    deleted: Optional[str] = None, order_by: str = "CREATED_AT", direction: str = "DESC",
                     page_size: int = 50, limit: Optional[int] = None) -> Iterator[JSONDict]:
         """Iterates over the project's models, fetching pages as needed.
 
         ``tags``: StringPredicates that must ALL be matched by some tag ("startswith:accuracy-9");
-        ``without_tags``: none of the model's tags may match; ``name``: a StringPredicate.
+        ``without_tags``: none of the model's tags may match; ``name``: a StringPredicate;
+        ``deleted``: "include" shows deleted models too, "only" the trash.
         """
         doc = f"""query($p: String!, $f: ListFilter, $o: ListOrder, $first: Int, $after: String) {{
                     project(name: $p) {{ models(filter: $f, orderBy: $o, first: $first, after: $after) {{
                       nodes {{ {_MODEL} }} {_PAGE} }} }} }}"""
-        variables = {"p": self._project(project), "f": _compact({"name": name, "tags": _strs(tags), "withoutTags": _strs(without_tags)}),
+        variables = {"p": self._project(project), "f": _compact({"name": name, "tags": _strs(tags), "withoutTags": _strs(without_tags),
+                                                                "deleted": _deleted(deleted)}),
                      "o": _order(order_by, direction)}
         return self._paginate(doc, variables, ("project", "models"), page_size, limit)
 
     def list_model_versions(self, model: Optional[str] = None, *, project: Optional[str] = None,
                             stage: Optional[str] = None, tags: Union[None, str, Iterable[str]] = None,
+                            metadata: Optional[Mapping[str, Any]] = None, deleted: Optional[str] = None,
                             with_artifacts: bool = False, order_by: str = "CREATED_AT", direction: str = "DESC",
                             page_size: int = 50, limit: Optional[int] = None) -> Iterator[JSONDict]:
         """Iterates over model versions of the project (``model`` is a StringPredicate on the model's
         name). Each carries its stage, metadata and tags; ``with_artifacts=True`` adds the linked
-        artifacts with their metadata, in the same request. ``table()`` turns them into flat rows."""
+        artifacts with their metadata, in the same request. ``model_version_table()`` turns them into
+        flat rows.
+
+        ``metadata={"accuracy": {"gt": 0.9}}``: conditions on metadata, all of which must hold (see
+        the README); ``order_by="metadata.accuracy"`` sorts by a metadata value (missing last);
+        ``deleted``: "include" or "only"."""
         links = f"artifacts {{ kind name artifactVersion {{ id version uri metadata artifact {{ name }} }} }}" if with_artifacts else ""
         doc = f"""query($p: String!, $f: ModelVersionFilter, $o: ListOrder, $first: Int, $after: String) {{
                     project(name: $p) {{ modelVersions(filter: $f, orderBy: $o, first: $first, after: $after) {{
                       nodes {{ {_MV} {links} }} {_PAGE} }} }} }}"""
         f = _compact({"model": model, "tags": _strs(tags),
-                      "stage": _enum(stage, _STAGES, "stage") if stage else None})
-        variables = {"p": self._project(project), "f": f, "o": _order(order_by, direction)}
+                      "stage": _enum(stage, _STAGES, "stage") if stage else None,
+                      "metadata": _metadata_conditions(metadata), "deleted": _deleted(deleted)})
+        variables = {"p": self._project(project), "f": f, "o": _order(order_by, direction, metadata=True)}
         return self._paginate(doc, variables, ("project", "modelVersions"), page_size, limit)
 
     def model_version_table(self, model: Optional[str] = None, *, project: Optional[str] = None,
-                            stage: Optional[str] = None, order_by: str = "CREATED_AT", direction: str = "ASC",
+                            stage: Optional[str] = None, metadata: Optional[Mapping[str, Any]] = None,
+                            order_by: str = "CREATED_AT", direction: str = "ASC",
                             limit: Optional[int] = None) -> List[JSONDict]:
         """Flat rows for a table of model versions: model, number, name, stage, created_at, tags, then
         every metadata key of the version and, prefixed with the link name, of its linked artifacts
         ("trained_model.accuracy"). One request per 100 versions; ``pandas.DataFrame(rows)`` works."""
         rows = []
-        for v in self.list_model_versions(model, project=project, stage=stage, with_artifacts=True,
+        for v in self.list_model_versions(model, project=project, stage=stage, metadata=metadata, with_artifacts=True,
                                           order_by=order_by, direction=direction, page_size=100, limit=limit):
             row: JSONDict = {"model": v["model"]["name"], "number": v["number"], "name": v["name"],
                              "stage": v["stage"], "created_at": v["createdAt"], "tags": [t["name"] for t in v["tags"]]}
@@ -483,28 +579,34 @@ class Client:
 
     def list_artifact_versions(self, artifact: Optional[str] = None, *, project: Optional[str] = None,
                                tags: Union[None, str, Iterable[str]] = None, type: Optional[str] = None,
+                               metadata: Optional[Mapping[str, Any]] = None, deleted: Optional[str] = None,
                                order_by: str = "CREATED_AT", direction: str = "DESC",
                                page_size: int = 50, limit: Optional[int] = None) -> Iterator[JSONDict]:
-        """Iterates over artifact versions (``artifact`` is a StringPredicate on the artifact's name)."""
+        """Iterates over artifact versions (``artifact`` is a StringPredicate on the artifact's name).
+        ``metadata``, ``order_by="metadata.<key>"`` and ``deleted`` as in :meth:`list_model_versions`."""
         doc = f"""query($p: String!, $f: ArtifactVersionFilter, $o: ListOrder, $first: Int, $after: String) {{
                     project(name: $p) {{ artifactVersions(filter: $f, orderBy: $o, first: $first, after: $after) {{
                       nodes {{ {_AV} }} {_PAGE} }} }} }}"""
         f = _compact({"artifact": artifact, "tags": _strs(tags),
-                      "type": _enum(type, _ARTIFACT_TYPES, "type") if type else None})
-        variables = {"p": self._project(project), "f": f, "o": _order(order_by, direction)}
+                      "type": _enum(type, _ARTIFACT_TYPES, "type") if type else None,
+                      "metadata": _metadata_conditions(metadata), "deleted": _deleted(deleted)})
+        variables = {"p": self._project(project), "f": f, "o": _order(order_by, direction, metadata=True)}
         return self._paginate(doc, variables, ("project", "artifactVersions"), page_size, limit)
 
     def list_runs(self, *, project: Optional[str] = None, pipeline: Optional[str] = None, status: Optional[str] = None,
                   tags: Union[None, str, Iterable[str]] = None, stack: Optional[str] = None,
+                  metadata: Optional[Mapping[str, Any]] = None, deleted: Optional[str] = None,
                   order_by: str = "CREATED_AT", direction: str = "DESC",
                   page_size: int = 50, limit: Optional[int] = None) -> Iterator[JSONDict]:
-        """Iterates over pipeline runs of the project."""
+        """Iterates over pipeline runs of the project. ``metadata``, ``order_by="metadata.<key>"`` and
+        ``deleted`` as in :meth:`list_model_versions`."""
         doc = f"""query($p: String!, $f: RunFilter, $o: ListOrder, $first: Int, $after: String) {{
                     project(name: $p) {{ runs(filter: $f, orderBy: $o, first: $first, after: $after) {{
                       nodes {{ {_RUN} }} {_PAGE} }} }} }}"""
         f = _compact({"pipeline": pipeline, "status": _enum(status, _RUN_STATUSES, "status") if status else None,
-                      "tags": _strs(tags), "stack": stack})
-        variables = {"p": self._project(project), "f": f, "o": _order(order_by, direction)}
+                      "tags": _strs(tags), "stack": stack,
+                      "metadata": _metadata_conditions(metadata), "deleted": _deleted(deleted)})
+        variables = {"p": self._project(project), "f": f, "o": _order(order_by, direction, metadata=True)}
         return self._paginate(doc, variables, ("project", "runs"), page_size, limit)
 
     def lineage(self, of: str, direction: str = "BOTH", depth: int = 10, limit: int = 1000) -> "Lineage":
@@ -689,6 +791,102 @@ class Client:
         return self.query("mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { apiKey { id name role projects } secret } }",
                           {"i": i})["createApiKey"]
 
+    # ----------------------------------------------------------------- edits, delete, restore
+
+    def _resolve(self, ref: Union[str, Mapping[str, Any]], kind: str, project: Optional[str], lookup: str,
+                 what: str, **not_found: str) -> str:
+        """The id of ``ref``: an id of ``kind``, a dict with an ``id``, or a name looked up in the project."""
+        if isinstance(ref, Mapping):
+            return _id_of(ref, what)
+        given = _id_type(ref)
+        if given == kind:
+            return ref
+        if given is not None:
+            raise ValueError(f"expected the name or id of a {kind}, got the id of a {given}")
+        p = self._project(project)
+        found = self.query(f"query($p: String!, $n: String!) {{ {lookup}(project: $p, name: $n) {{ id }} }}", {"p": p, "n": ref})[lookup]
+        if found is None:
+            raise self._not_found(f'{what} "{ref}"', p, **not_found)
+        return found["id"]
+
+    def update_project(self, project: Optional[str] = None, *, display_name: Any = _UNSET,
+                       description: Any = _UNSET) -> JSONDict:
+        """Changes a project's display name or description (its name stays: api keys name projects).
+        ``project``: a name (default: the client's project) or id. Leave a field out to keep it;
+        ``None`` clears it."""
+        if project is not None and _id_type(project) == "Project":
+            pid = project
+        else:
+            pid = self.get_project(project)["id"]
+        i = {"id": pid, **{k: v for k, v in (("displayName", display_name), ("description", description)) if v is not _UNSET}}
+        return self.query(f"mutation($i: UpdateProjectInput!) {{ updateProject(input: $i) {{ {_PROJECT} }} }}", {"i": i})["updateProject"]
+
+    def update_pipeline(self, pipeline: Union[str, Mapping[str, Any]], *, name: Optional[str] = None,
+                        description: Any = _UNSET, project: Optional[str] = None) -> JSONDict:
+        """Renames or re-describes a pipeline (by name or id); its runs stay with it. A taken name
+        raises Conflict; ``description=None`` clears the description."""
+        i = {"id": self._resolve(pipeline, "Pipeline", project, "pipeline", "pipeline"),
+             **_compact({"name": name}), **({} if description is _UNSET else {"description": description})}
+        return self.query(
+            f"""mutation($i: UpdatePipelineInput!) {{ updatePipeline(input: $i) {{
+                  id name description createdAt updatedAt deletedAt tags {{ {_TAG} }} }} }}""", {"i": i})["updatePipeline"]
+
+    def update_artifact(self, artifact: Union[str, Mapping[str, Any]], *, name: str,
+                        project: Optional[str] = None) -> JSONDict:
+        """Renames an artifact (by name or id); its versions, links and lineage stay."""
+        a = self._resolve(artifact, "Artifact", project, "artifact", "artifact", artifact=str(artifact))
+        return self.query("mutation($i: UpdateArtifactInput!) { updateArtifact(input: $i) { id name createdAt updatedAt deletedAt } }",
+                          {"i": {"id": a, "name": name}})["updateArtifact"]
+
+    def update_model(self, model: Union[str, Mapping[str, Any]], *, name: Optional[str] = None,
+                     description: Any = _UNSET, license: Any = _UNSET, project: Optional[str] = None) -> JSONDict:
+        """Renames a model or changes its description or license; versions, stages and links stay.
+        ``None`` clears a text field; a taken name raises Conflict."""
+        m = self._resolve(model, "Model", project, "model", "model", model=str(model))
+        i = {"id": m, **_compact({"name": name}),
+             **{k: v for k, v in (("description", description), ("license", license)) if v is not _UNSET}}
+        return self.query(f"mutation($i: UpdateModelInput!) {{ updateModel(input: $i) {{ {_MODEL} }} }}", {"i": i})["updateModel"]
+
+    def update_model_version(self, model: Union[str, Mapping[str, Any]], version: Union[None, str, int] = None, *,
+                             name: Optional[str] = None, description: Any = _UNSET,
+                             project: Optional[str] = None) -> JSONDict:
+        """Renames or re-describes a model version: ``model`` and ``version`` (number, name, "latest"
+        or a stage), or a model version id alone. Its number, stage and links stay."""
+        if isinstance(model, Mapping) or _id_type(str(model)) == "ModelVersion":
+            if version is not None:
+                raise ValueError("pass a model version id, or a model name and a version, not both")
+            mv = _id_of(model, "update_model_version")
+        elif version is None:
+            raise ValueError(f'which version of "{model}"? pass version= (a number, a name, "latest" or a stage)')
+        else:
+            mv = self.get_model_version(str(model), version, project=project)["id"]
+        i = {"id": mv, **_compact({"name": name}), **({} if description is _UNSET else {"description": description})}
+        return self.query(f"mutation($i: UpdateModelVersionInput!) {{ updateModelVersion(input: $i) {{ {_MV} }} }}",
+                          {"i": i})["updateModelVersion"]
+
+    def delete(self, what: Union[str, Mapping[str, Any]], *, force: bool = False, reason: Optional[str] = None) -> List[str]:
+        """Soft-deletes a pipeline, run, artifact, artifact version, model or model version, given by
+        id or as a dict a helper returned, with what it owns (a pipeline's runs, an artifact's
+        versions, a model's versions), in one transaction. Returns every id it marked, the given one
+        first. Deleted entities leave lists and lookups by name and free their name; lists show them
+        with ``deleted="include"`` or ``"only"``, :meth:`restore` brings them back.
+
+        A model version in STAGING or PRODUCTION (or anything holding a protected tag) raises
+        Conflict unless ``force=True``.
+        """
+        i = _compact({"id": _id_of(what, "delete"), "force": bool(force), "reason": reason})
+        return self.query("mutation($i: DeleteInput!) { delete(input: $i) { deleted } }", {"i": i})["delete"]["deleted"]
+
+    def restore(self, what: Union[str, Mapping[str, Any]]) -> JSONDict:
+        """Brings back a deleted entity with exactly what its deletion took along; returns it as
+        ``{__typename, id, name, …}``. Raises Conflict when its name was taken again meanwhile."""
+        return self.query(
+            """mutation($id: ID!) { restore(id: $id) { __typename id
+                 ... on Pipeline { name deletedAt } ... on PipelineRun { name deletedAt }
+                 ... on Artifact { name deletedAt } ... on ArtifactVersion { version artifact { name } deletedAt }
+                 ... on Model { name deletedAt } ... on ModelVersion { number name stage model { name } deletedAt } } }""",
+            {"id": _id_of(what, "restore")})["restore"]
+
 
 def _json_default(value: Any) -> Any:
     if isinstance(value, (_dt.datetime, _dt.date)):
@@ -791,3 +989,4 @@ class Lineage(dict):
         return pandas.DataFrame([{"source": e["source_label"], "kind": e["kind"], "name": e["name"],
                                   "target": e["target_label"], "source_id": e["source"], "target_id": e["target"]}
                                  for e in sorted(self["edges"], key=lambda e: (e["source_label"], e["target_label"]))])
+

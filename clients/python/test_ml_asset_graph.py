@@ -767,5 +767,145 @@ class RunLineageTest(ProjectTestCase):
             self.c.start_run("p", model={"name": "ref-model", "version": "production"})
 
 
+
+# --------------------------------------------------------------------------- edits, delete, restore, metadata filters
+
+
+class LifecycleTest(ProjectTestCase):
+    def test_updates_by_name_or_id_keep_ids_and_none_clears(self) -> None:
+        c = self.c
+        model = c.create_model("churn", description="first try", license="MIT")
+        v1 = c.create_model_version("churn", description="baseline")
+        renamed = c.update_model("churn", name="churn_v2", description="second try")
+        self.assertEqual((renamed["id"], renamed["name"], renamed["description"], renamed["license"]),
+                         (model["id"], "churn_v2", "second try", "MIT"))
+        self.assertIsNotNone(renamed["updatedAt"])
+        cleared = c.update_model(model["id"], license=None)
+        self.assertEqual((cleared["name"], cleared["description"], cleared["license"]), ("churn_v2", "second try", None))
+        self.assertEqual(c.get_model_version("churn_v2", 1)["id"], v1["id"])
+        with self.assertRaises(NotFound) as missing:
+            c.update_model("churn", description="x")
+        self.assertRegex(missing.exception.message, r'has no model "churn" \(models: (.+, )?churn_v2(, .+)?\)$')
+
+        mv = c.update_model_version("churn_v2", 1, name="baseline", description=None)
+        self.assertEqual((mv["id"], mv["number"], mv["name"], mv["description"]), (v1["id"], 1, "baseline", None))
+        mv = c.update_model_version(v1["id"], description="the first one")
+        self.assertEqual((mv["name"], mv["description"]), ("baseline", "the first one"))
+        with self.assertRaises(ValueError) as no_version:
+            c.update_model_version("churn_v2", name="x")
+        self.assertIn("pass version=", str(no_version.exception))
+        with self.assertRaises(ValueError) as wrong_kind:
+            c.update_model(v1["id"], name="x")
+        self.assertEqual(str(wrong_kind.exception), "expected the name or id of a Model, got the id of a ModelVersion")
+
+        pipeline = c.create_pipeline("etl", description="extract")
+        run = c.start_run("etl", "etl-1")
+        p = c.update_pipeline("etl", name="etl_daily", description=None)
+        self.assertEqual((p["id"], p["name"], p["description"]), (pipeline["id"], "etl_daily", None))
+        self.assertEqual(c.get_run("etl-1")["pipeline"], {"id": pipeline["id"], "name": "etl_daily"})
+        c.create_pipeline("other")
+        with self.assertRaises(Conflict):
+            c.update_pipeline(pipeline, name="other")
+
+        av = c.register_artifact_version("raw", metadata={"rows": 1})
+        a = c.update_artifact("raw", name="raw_events")
+        self.assertEqual((a["id"], a["name"]), (av["artifact"]["id"], "raw_events"))
+        self.assertEqual(c.get_artifact_version("raw_events")["id"], av["id"])
+
+        proj = c.update_project(display_name="Renamed display", description=None)
+        self.assertEqual((proj["name"], proj["displayName"], proj["description"]), (self.project, "Renamed display", None))
+        proj = c.update_project(proj["id"], description="back")
+        self.assertEqual((proj["displayName"], proj["description"]), ("Renamed display", "back"))
+        with self.assertRaises(BadUserInput):
+            c.update_model(model["id"], name="-bad")
+        self.assertEqual(run["pipeline"]["id"], pipeline["id"])
+
+    def test_delete_then_restore_round_trips_and_a_refused_delete_changes_nothing(self) -> None:
+        c = self.c
+        v1 = c.create_model_version("fraud", metadata={"accuracy": 0.9})
+        v2 = c.create_model_version("fraud")
+        c.promote(v1["id"], "production")
+        model = c.get_model("fraud")
+        before = [(v["number"], v["stage"]) for v in c.list_model_versions("fraud")]
+
+        with self.assertRaises(Conflict) as held:
+            c.delete(model)
+        self.assertEqual(held.exception.message,
+                         'model "fraud" version 1 holds PRODUCTION; pass force=True to delete it anyway')
+        self.assertEqual([(v["number"], v["stage"]) for v in c.list_model_versions("fraud")], before)
+
+        deleted = c.delete(model, force=True, reason="retired")
+        self.assertEqual(deleted, [model["id"], v1["id"], v2["id"]])
+        self.assertEqual([m["name"] for m in c.list_models(name="fraud")], [])
+        self.assertEqual([m["name"] for m in c.list_models(name="fraud", deleted="only")], ["fraud"])
+        trash = list(c.list_model_versions("fraud", deleted="only", order_by="created_at", direction="asc"))
+        self.assertEqual([v["number"] for v in trash], [1, 2])
+        self.assertTrue(all(v["deletedAt"] for v in trash))
+        self.assertEqual(len(list(c.list_model_versions("fraud", deleted="include"))), 2)
+        with self.assertRaises(NotFound):
+            c.get_model("fraud")
+        with self.assertRaises(Conflict):
+            c.delete(model["id"])
+
+        restored = c.restore(deleted[0])
+        self.assertEqual((restored["__typename"], restored["id"], restored["name"], restored["deletedAt"]),
+                         ("Model", model["id"], "fraud", None))
+        self.assertEqual([(v["number"], v["stage"]) for v in c.list_model_versions("fraud")], before)
+        self.assertEqual(c.get_model_version("fraud", "production")["id"], v1["id"])
+
+        only_v2 = c.delete(v2, reason="never used")
+        self.assertEqual(only_v2, [v2["id"]])
+        self.assertEqual(c.restore(v2["id"])["number"], 2)
+        with self.assertRaises(ValueError):
+            c.delete("fraud")
+        with self.assertRaises(ValueError):
+            c.list_models(deleted="trash")
+
+    def test_metadata_filters_and_metadata_order(self) -> None:
+        c = self.c
+        values = [{"accuracy": 0.5, "framework": "sklearn", "metrics": {"f1": 0.4}},
+                  {"accuracy": 0.91, "framework": "sklearn", "metrics": {"f1": 0.8}},
+                  {"accuracy": 0.95, "framework": "xgboost"},
+                  {"accuracy": "0.99", "framework": "torch"},
+                  {"framework": "sklearn-intelex"}]
+        for m in values:
+            c.create_model_version("meta", metadata=m)
+
+        def numbers(**kw: Any) -> List[int]:
+            return [v["number"] for v in c.list_model_versions("meta", **kw)]
+
+        asc = {"order_by": "created_at", "direction": "asc"}
+        self.assertEqual(numbers(metadata={"accuracy": {"gt": 0.9}}, **asc), [2, 3])
+        self.assertEqual(numbers(metadata={"accuracy": {"gte": 0.5, "lt": 0.95}}, **asc), [1, 2])
+        self.assertEqual(numbers(metadata={"framework": "sklearn"}, **asc), [1, 2])
+        self.assertEqual(numbers(metadata={"framework": {"matches": "startswith:sklearn"}}, **asc), [1, 2, 5])
+        self.assertEqual(numbers(metadata={"framework": {"ne": "sklearn"}}, **asc), [3, 4, 5])
+        self.assertEqual(numbers(metadata={"accuracy": {"exists": False}}, **asc), [5])
+        self.assertEqual(numbers(metadata={"metrics.f1": {"gt": 0.5}}, **asc), [2])
+        self.assertEqual(numbers(metadata={"metrics": {"eq": {"f1": 0.4}}}, **asc), [1])
+        # Numbers sort as numbers across pages of 2; the string "0.99" is no number (it sorts apart,
+        # as PostgreSQL orders jsonb), and the version without the key comes last either way.
+        self.assertEqual(numbers(order_by="metadata.accuracy", direction="desc", page_size=2), [3, 2, 1, 4, 5])
+        self.assertEqual(numbers(order_by="metadata.accuracy", direction="asc", page_size=2), [4, 1, 2, 3, 5])
+        table = c.model_version_table("meta", metadata={"accuracy": {"gt": 0.9}})
+        self.assertEqual([(r["number"], r["accuracy"]) for r in table], [(2, 0.91), (3, 0.95)])
+
+        for accuracy in (0.7, 0.97):
+            c.register_artifact_version("scores", metadata={"accuracy": accuracy})
+            run = c.start_run("scoring")
+            c.log_metadata(run["id"], {"accuracy": accuracy})
+        self.assertEqual([av["version"] for av in c.list_artifact_versions("scores", metadata={"accuracy": {"gt": 0.9}})], ["2"])
+        self.assertEqual([r["metadata"]["accuracy"] for r in c.list_runs(pipeline="scoring", order_by="metadata.accuracy")], [0.97, 0.7])
+
+        with self.assertRaises(ValueError) as unknown:
+            c.list_model_versions(metadata={"accuracy": {"above": 0.9}})
+        self.assertIn("unknown operator 'above', use eq, ne, gt, gte, lt, lte, exists, matches", str(unknown.exception))
+        with self.assertRaises(ValueError):
+            c.list_model_versions(metadata={"accuracy": {"gt": "0.9"}})
+        with self.assertRaises(ValueError) as order:
+            c.list_models(order_by="metadata.accuracy")
+        self.assertEqual(str(order.exception), "order_by must be one of created_at, updated_at, name, got 'metadata.accuracy'")
+
+
 if __name__ == "__main__":
     unittest.main()
