@@ -267,6 +267,17 @@ describe('clients/python/README.md', () => {
     const [out] = outputs.get(find(file, blocks, 'python', 'metadata={"accuracy": {"gt": 0.93}}'))!;
     assert.equal(out, '4 0.97\n1 0.95\n3 0.94\n4 0.93\n1 0.89\n');
   });
+
+  test('the change-log block reads the seeded stage changes and watches a promotion made meanwhile', () => {
+    const [out] = outputs.get(find(file, blocks, 'python', 'mag.watch('))!;
+    assert.equal(out, [
+      'ModelVersion NONE → STAGING | accuracy 0.95 on the 2023 hold-out set',
+      'ModelVersion STAGING → PRODUCTION | approved by the risk team',
+      'ModelVersion NONE → STAGING | smaller forest, cheaper to serve; under evaluation',
+      'ModelVersion STAGING → ARCHIVED | replaced in STAGING by version 3',
+      'STAGE_CHANGED True NONE → STAGING anonymous',
+    ].join('\n') + '\n');
+  });
 });
 
 describe('clients/ts/README.md', () => {

@@ -6,6 +6,8 @@ Copy this one file next to your notebook and::
     mag = Client(project="fraud-detection")   # MAG_URL / MAG_API_KEY from the environment
     mv = mag.get_model_version("fraud_detector", "production")
     mv.training_data()                        # the DATA artifacts it was trained on, and their runs
+    for event in mag.watch("STAGE_CHANGED"):  # changes as they are committed (polls the change log)
+        print(event)
 
 Every helper returns dicts shaped like the GraphQL response (camelCase keys); model versions and
 lineage graphs are dict subclasses with a few methods on top.
@@ -16,17 +18,19 @@ Standard library only (urllib + json); Python 3.8+.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as _dt
 import json
 import os
 import re
 import socket
+import time
 import urllib.error
 import urllib.request
-from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Union
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Union
 
 __all__ = [
-    "Client", "ModelVersion", "Lineage", "MagError", "TransportError", "GraphQLError", "NotFound", "Conflict",
+    "Client", "ModelVersion", "Lineage", "Event", "EventPage", "MagError", "TransportError", "GraphQLError", "NotFound", "Conflict",
     "BadUserInput", "Forbidden", "Unauthenticated", "InvalidQuery", "ServerError",
     "DEFAULT_URL",
 ]
@@ -161,6 +165,11 @@ _LINEAGE = """roots truncated
   edges { source target kind name }"""
 _LINKS = f"""kind name artifactVersion {{ {_AV} metadata
   producedBy {{ id name run {{ id name status pipeline {{ name }} stack {{ name }} }} }} }}"""
+
+_EVENT = "id sequence kind at actor subjectId data project { name }"
+_EVENT_KINDS = ("PROJECT_CREATED", "PIPELINE_CREATED", "RUN_STARTED", "RUN_FINISHED", "STEP_RECORDED",
+                "ARTIFACT_VERSION_CREATED", "MODEL_VERSION_CREATED", "STAGE_CHANGED", "TAG_ADDED", "TAG_REMOVED",
+                "METADATA_LOGGED", "ENTITY_UPDATED", "ENTITY_DELETED", "ENTITY_RESTORED", "PING")
 
 _STAGES = ("NONE", "STAGING", "PRODUCTION", "ARCHIVED")
 _RUN_STATUSES = ("INITIALIZING", "RUNNING", "COMPLETED", "FAILED", "CACHED")
@@ -887,6 +896,104 @@ class Client:
                  ... on Model { name deletedAt } ... on ModelVersion { number name stage model { name } deletedAt } } }""",
             {"id": _id_of(what, "restore")})["restore"]
 
+    # ----------------------------------------------------------------- the change log
+
+    def _event_filter(self, kinds: Union[None, str, Iterable[str]], projects: Union[None, str, Iterable[str]],
+                      subject: Union[None, str, Mapping[str, Any]]) -> JSONDict:
+        if projects is None:
+            names = [self.project] if self.project else None
+        elif projects == "*":
+            names = None
+        else:
+            names = _strs(projects)
+        return _compact({"kinds": [_enum(k, _EVENT_KINDS, "kind") for k in _strs(kinds)] if kinds is not None else None,
+                         "projects": names, "subject": _id_of(subject, "subject") if subject is not None else None})
+
+    def events(self, kinds: Union[None, str, Iterable[str]] = None, *, projects: Union[None, str, Iterable[str]] = None,
+               subject: Union[None, str, Mapping[str, Any]] = None, after: Union[None, int, str] = None,
+               first: int = 100) -> "EventPage":
+        """One page of the change log, oldest first: the ``first`` events after sequence ``after``
+        (default: from the beginning). Returns an :class:`EventPage`, a list of :class:`Event` with
+        ``has_next_page`` and ``next_after`` (pass it as ``after`` for the next page).
+
+        ``kinds``: "STAGE_CHANGED" or a list of kinds; ``projects``: a name or a list (default: the
+        client's project, or every project the api key sees when the client has none; "*" for every
+        one); ``subject``: an id (or a dict a helper returned): events about that entity and, for a
+        project, pipeline, run, artifact or model, about what it contains.
+        """
+        if not 1 <= first <= 1000:
+            raise ValueError("first must be between 1 and 1000")
+        data = self.query(
+            f"""query($f: EventFilter, $first: Int, $after: String) {{ events(filter: $f, first: $first, after: $after) {{
+                  nodes {{ {_EVENT} }} pageInfo {{ hasNextPage }} }} }}""",
+            {"f": self._event_filter(kinds, projects, subject), "first": first, "after": None if after is None else str(after)})["events"]
+        events = [Event._from(n) for n in data["nodes"]]
+        start = int(after) if after is not None and str(after).isdigit() else 0
+        return EventPage(events, has_next_page=data["pageInfo"]["hasNextPage"],
+                         next_after=events[-1].sequence if events else start)
+
+    def last_event_sequence(self) -> int:
+        """The newest sequence of the change log the api key can see (0 when it is empty): what
+        :meth:`watch` starts after by default. The API has no "newest event" query, so this probes
+        ``events(after: n, first: 1)`` with doubling, then halving steps: about 2·log2(n) small requests."""
+        probe = "query($a: String) { events(first: 1, after: $a) { nodes { sequence } } }"
+
+        def beyond(n: int) -> Optional[int]:
+            nodes = self.query(probe, {"a": str(n)})["events"]["nodes"]
+            return int(nodes[0]["sequence"]) if nodes else None
+
+        found = beyond(0)
+        if found is None:
+            return 0
+        low, high = found, found * 2  # `low` is a sequence the key sees; is there one beyond `high`?
+        while True:
+            nxt = beyond(high)
+            if nxt is None:
+                break
+            low, high = nxt, nxt * 2
+        while low < high:  # the newest sequence is in [low, high]
+            mid = (low + high) // 2
+            nxt = beyond(mid)
+            if nxt is None:
+                high = mid
+            else:
+                low = nxt
+        return low
+
+    def watch(self, kinds: Union[None, str, Iterable[str]] = None, *, projects: Union[None, str, Iterable[str]] = None,
+              subject: Union[None, str, Mapping[str, Any]] = None, after: Union[None, int, str] = None,
+              poll_interval: float = 1.0, timeout: Optional[float] = None,
+              until: Optional[Callable[["Event"], bool]] = None, limit: Optional[int] = None,
+              page_size: int = 100) -> Iterator["Event"]:
+        """Yields events as they are committed, by polling the change log with ``after``.
+
+        Starts after the newest event now (:meth:`last_event_sequence`), or after ``after`` to
+        resume where an earlier watch stopped (``event.sequence``; 0 replays everything): nothing is
+        missed or repeated. Waits ``poll_interval`` seconds between polls that find nothing new.
+        Stops after ``timeout`` seconds, after ``limit`` events, or after yielding the first event
+        for which ``until(event)`` is true; otherwise runs until you ``break``. Filters as in
+        :meth:`events`. Errors of the server or the network are raised, not retried: resume with
+        ``after=`` the last sequence you handled.
+        """
+        if poll_interval <= 0:
+            raise ValueError("poll_interval must be positive (seconds)")
+        deadline = None if timeout is None else time.monotonic() + timeout
+        position: Union[int, str] = self.last_event_sequence() if after is None else after
+        seen = 0
+        while True:
+            page = self.events(kinds, projects=projects, subject=subject, after=position, first=page_size)
+            for event in page:
+                yield event
+                position = event.sequence
+                seen += 1
+                if (limit is not None and seen >= limit) or (until is not None and until(event)):
+                    return
+            remaining = None if deadline is None else deadline - time.monotonic()
+            if remaining is not None and remaining <= 0:
+                return
+            if not page.has_next_page:
+                time.sleep(poll_interval if remaining is None else min(poll_interval, remaining))
+
 
 def _json_default(value: Any) -> Any:
     if isinstance(value, (_dt.datetime, _dt.date)):
@@ -990,3 +1097,51 @@ class Lineage(dict):
                                   "target": e["target_label"], "source_id": e["source"], "target_id": e["target"]}
                                  for e in sorted(self["edges"], key=lambda e: (e["source_label"], e["target_label"]))])
 
+
+def _parse_time(value: str) -> _dt.datetime:
+    # fromisoformat before Python 3.11 does not read a trailing "Z".
+    return _dt.datetime.fromisoformat(value[:-1] + "+00:00" if value.endswith("Z") else value)
+
+
+@dataclasses.dataclass(frozen=True)
+class Event:
+    """One change from the change log (:meth:`Client.events`, :meth:`Client.watch`).
+
+    ``sequence`` increases with every event of the server (resume with ``after=event.sequence``);
+    ``kind`` is e.g. "STAGE_CHANGED"; ``at`` a timezone-aware datetime; ``actor`` the api key's name
+    (or "anonymous"); ``subject_id`` the id of the entity it is about, ``subject_type`` that
+    entity's type ("ModelVersion"); ``data`` what the kind records (STAGE_CHANGED: from, to,
+    reason); ``project`` the project's name (None for server-wide events).
+    """
+
+    sequence: int
+    kind: str
+    at: _dt.datetime
+    actor: str
+    subject_id: str
+    data: Dict[str, Any]
+    project: Optional[str] = None
+    id: str = ""
+
+    @classmethod
+    def _from(cls, node: Mapping[str, Any]) -> "Event":
+        return cls(sequence=int(node["sequence"]), kind=node["kind"], at=_parse_time(node["at"]), actor=node["actor"],
+                   subject_id=node["subjectId"], data=node["data"] or {}, project=(node.get("project") or {}).get("name"),
+                   id=node["id"])
+
+    @property
+    def subject_type(self) -> Optional[str]:
+        return _id_type(self.subject_id)
+
+    def __str__(self) -> str:
+        return f"{self.sequence} {self.kind} {self.subject_type} by {self.actor}: {json.dumps(self.data, sort_keys=True)}"
+
+
+class EventPage(List[Event]):
+    """A page of :meth:`Client.events`: the events, oldest first, plus ``has_next_page`` and
+    ``next_after``, the sequence to pass as ``after`` for the next page."""
+
+    def __init__(self, events: Iterable[Event], has_next_page: bool, next_after: int) -> None:
+        super().__init__(events)
+        self.has_next_page = has_next_page
+        self.next_after = next_after

@@ -10,6 +10,7 @@ skipped, unless MAG_REQUIRE_SERVER=1.
 from __future__ import annotations
 
 import base64
+import datetime
 import http.server
 import os
 import sys
@@ -905,6 +906,84 @@ class LifecycleTest(ProjectTestCase):
         with self.assertRaises(ValueError) as order:
             c.list_models(order_by="metadata.accuracy")
         self.assertEqual(str(order.exception), "order_by must be one of created_at, updated_at, name, got 'metadata.accuracy'")
+
+
+
+# --------------------------------------------------------------------------- the change log
+
+
+class EventsTest(ProjectTestCase):
+    """Events of this class's own project: the client's default project filters the change log."""
+
+    def test_events_are_typed_paged_and_filtered(self) -> None:
+        c = self.c
+        v1 = c.create_model_version("ev-model")
+        c.promote(v1["id"], "staging", reason="first candidate")
+        c.log_metadata(v1["id"], {"auc": 0.8})
+        page = c.events()
+        self.assertEqual([e.kind for e in page], ["PROJECT_CREATED", "MODEL_VERSION_CREATED", "STAGE_CHANGED", "METADATA_LOGGED"])
+        self.assertFalse(page.has_next_page)
+        self.assertEqual(page.next_after, page[-1].sequence)
+        stage = page[2]
+        self.assertIsInstance(stage, mag.Event)
+        self.assertIsInstance(stage.sequence, int)
+        self.assertEqual([e.sequence for e in page], sorted(e.sequence for e in page))
+        self.assertEqual((stage.subject_id, stage.subject_type, stage.project, stage.actor),
+                         (v1["id"], "ModelVersion", self.project, "anonymous"))
+        self.assertEqual(stage.data, {"from": "NONE", "to": "STAGING", "reason": "first candidate"})
+        self.assertEqual(stage.at.tzinfo, datetime.timezone.utc)
+        self.assertEqual(str(stage), f'{stage.sequence} STAGE_CHANGED ModelVersion by anonymous: '
+                                     '{"from": "NONE", "reason": "first candidate", "to": "STAGING"}')
+
+        first = c.events(first=2)
+        self.assertEqual(([e.kind for e in first], first.has_next_page), (["PROJECT_CREATED", "MODEL_VERSION_CREATED"], True))
+        rest = c.events(after=first.next_after, first=2)
+        self.assertEqual([e.sequence for e in first + rest], [e.sequence for e in page])
+        self.assertEqual([e.kind for e in c.events("STAGE_CHANGED")], ["STAGE_CHANGED"])
+        self.assertEqual([e.kind for e in c.events(["STAGE_CHANGED", "metadata_logged"])], ["STAGE_CHANGED", "METADATA_LOGGED"])
+        model = c.get_model("ev-model")
+        self.assertEqual([e.kind for e in c.events(subject=model)], ["MODEL_VERSION_CREATED", "STAGE_CHANGED", "METADATA_LOGGED"])
+        self.assertEqual(c.events(projects=unique("nowhere")), [])
+        everywhere = Client(URL).events("PROJECT_CREATED", first=1000, after=page[0].sequence - 1)
+        self.assertEqual(everywhere[0].project, self.project)
+        self.assertEqual(Client(URL, project=self.project).events(projects="*", after=page[-1].sequence), [])
+        with self.assertRaises(ValueError) as bad:
+            c.events("STAGE_MOVED")
+        self.assertIn("kind must be one of project_created", str(bad.exception))
+
+    def test_last_event_sequence_is_the_newest_event(self) -> None:
+        c = Client(URL)
+        c.create_model_version("seq-model", project=self.project)
+        newest = c.last_event_sequence()
+        self.assertEqual(c.events(after=newest), [])
+        self.assertEqual(c.events(after=newest - 1)[0].sequence, newest)
+
+    def test_watch_yields_what_is_committed_after_it_started_and_stops(self) -> None:
+        c = self.c
+        v1 = c.create_model_version("watched")
+        v2 = c.create_model_version("watched")
+        start = c.last_event_sequence()
+
+        def promote_later() -> None:
+            writer = Client(URL)
+            writer.promote(v1["id"], "production", reason="live")
+            writer.promote(v2["id"], "production", force=True, reason="better")
+
+        writer = threading.Thread(target=promote_later)
+        writer.start()
+        seen = list(c.watch("STAGE_CHANGED", after=start, poll_interval=0.05, timeout=60,
+                            until=lambda e: e.subject_id == v2["id"]))
+        writer.join()
+        self.assertEqual([(e.subject_id, e.data["from"], e.data["to"]) for e in seen], [
+            (v1["id"], "NONE", "PRODUCTION"), (v1["id"], "PRODUCTION", "ARCHIVED"), (v2["id"], "NONE", "PRODUCTION")])
+
+        # Resuming after the second event yields the third again, and nothing twice.
+        resumed = list(c.watch("STAGE_CHANGED", after=seen[1].sequence, poll_interval=0.05, limit=1))
+        self.assertEqual([e.sequence for e in resumed], [seen[2].sequence])
+        # From now on (the default) nothing has happened yet: the timeout ends the generator.
+        self.assertEqual(list(c.watch("STAGE_CHANGED", poll_interval=0.05, timeout=0.2)), [])
+        with self.assertRaises(ValueError):
+            next(c.watch(poll_interval=0))
 
 
 if __name__ == "__main__":
