@@ -52,3 +52,113 @@ test('any other color is BAD_USER_INPUT listing what is accepted, and changes no
   assert.equal((await asAdmin(`{ tag(project: "${P}", name: "c-bad") { id } c: tag(project: "${P}", name: "c-purple") { color } }`)).tag, null);
   assert.equal((await asAdmin(`{ tag(project: "${P}", name: "c-purple") { color } }`)).tag.color, 'purple');
 });
+
+const asEditorOk = async (q: string, v?: Record<string, unknown>) => {
+  const r = await asEditor(q, v);
+  if (r.errors?.length) throw new Error(JSON.stringify(r.errors));
+  return r.data;
+};
+const ADD = `mutation($r: ID!, $t: [TagInput!]!) { addTags(resource: $r, tags: $t) { id tags { name } } }`;
+const REMOVE = `mutation($r: ID!, $t: [String!]!) { removeTags(resource: $r, tags: $t) { id tags { name } } }`;
+const NEW_VERSION = `mutation($m: String!, $t: [TagInput!]) { createModelVersion(input: { project: "${P}", model: $m, tags: $t }) { id number } }`;
+
+/** The holders of a tag, by "model:number" for model versions and "run"/"artifact:version" for the rest. */
+async function holdersOf(tag: string): Promise<string[]> {
+  const rows = await app.sql(`SELECT coalesce(m.name || ':' || v.number, r.name, a.name || ':' || av.version) AS holder
+    FROM tag_assignment ta JOIN tag t ON t.id = ta.tag_id
+    LEFT JOIN model_version v ON v.id = ta.resource_id LEFT JOIN model m ON m.id = v.model_id
+    LEFT JOIN pipeline_run r ON r.id = ta.resource_id
+    LEFT JOIN artifact_version av ON av.id = ta.resource_id LEFT JOIN artifact a ON a.id = av.artifact_id
+    WHERE t.name = $1 ORDER BY 1`, [tag]);
+  return rows.map((r) => r.holder);
+}
+
+function assertForbidden(r: Awaited<ReturnType<TestApp['gql']>>, message: string) {
+  assert.equal(codeOf(r), 'FORBIDDEN', JSON.stringify(r.errors));
+  assert.equal(r.errors![0].message, message);
+}
+
+test('only an ADMIN creates a protected tag or protects one; Tag.protected reads back on both paths', async () => {
+  assertForbidden(await asEditor(CREATE_TAG.replace('exclusive }', 'exclusive protected }'), { i: { project: P, name: 'p-gold', protected: true } }),
+    'creating protected tag "p-gold" needs the ADMIN role; this key has EDITOR');
+  const made = await asAdmin(`mutation { createTag(input: { project: "${P}", name: "p-gold", protected: true, exclusive: true }) { name exclusive protected } }`);
+  assert.deepEqual(made.createTag, { name: 'p-gold', exclusive: true, protected: true });
+  const plain = (await asEditorOk(`mutation { createTag(input: { project: "${P}", name: "p-plain" }) { id protected } }`)).createTag;
+  assert.equal(plain.protected, false);
+  assertForbidden(await asEditor(`mutation($id: ID!) { updateTag(input: { id: $id, protected: true }) { protected } }`, { id: plain.id }),
+    'protecting tag "p-plain" needs the ADMIN role; this key has EDITOR');
+  const q = `{ tag(project: "${P}", name: "p-gold") { protected } plain: tag(project: "${P}", name: "p-plain") { protected } }`;
+  for (const headers of [{}, { 'x-execution-path': 'resolvers' }] as Record<string, string>[]) {
+    const r = await app.gql(q, undefined, { token: ADMIN_KEY, headers });
+    assert.deepEqual(r.data, { tag: { protected: true }, plain: { protected: false } });
+  }
+});
+
+test('an EDITOR may not add, move, remove or change a protected tag: FORBIDDEN naming it, nothing changes; an ADMIN may', async () => {
+  await asAdmin(`mutation { createTag(input: { project: "${P}", name: "champion", exclusive: true, protected: true }) { id } }`);
+  const v1 = (await asAdmin(NEW_VERSION, { m: 'guarded', t: [{ name: 'champion' }] })).createModelVersion.id;
+  const v2 = (await asEditorOk(NEW_VERSION, { m: 'guarded', t: [{ name: 'plain-ok' }] })).createModelVersion.id;
+  assert.deepEqual(await holdersOf('champion'), ['guarded:1']);
+
+  assertForbidden(await asEditor(ADD, { r: v2, t: [{ name: 'fine' }, { name: 'champion' }] }),
+    'adding protected tag "champion" needs the ADMIN role; this key has EDITOR');
+  assertForbidden(await asEditor(NEW_VERSION, { m: 'guarded', t: [{ name: 'champion' }] }),
+    'adding protected tag "champion" needs the ADMIN role; this key has EDITOR');
+  assertForbidden(await asEditor(REMOVE, { r: v1, t: ['champion'] }), 'removing protected tag "champion" needs the ADMIN role; this key has EDITOR');
+  const tagId = (await asAdmin(`{ tag(project: "${P}", name: "champion") { id } }`)).tag.id;
+  for (const change of ['name: "champ"', 'color: "red"', 'protected: false', 'exclusive: false']) {
+    assertForbidden(await asEditor(`mutation($id: ID!) { updateTag(input: { id: $id, ${change} }) { name } }`, { id: tagId }),
+      'changing protected tag "champion" needs the ADMIN role; this key has EDITOR');
+  }
+  assertForbidden(await asEditor(`mutation($id: ID!) { deleteTag(id: $id, force: true) }`, { id: tagId }), 'deleting a tag needs the ADMIN role; this key has EDITOR');
+  assert.deepEqual(await holdersOf('champion'), ['guarded:1'], 'refused writes change nothing');
+  assert.deepEqual(await holdersOf('fine'), []);
+  assert.equal((await asAdmin(`{ model(project: "${P}", name: "guarded") { versions { totalCount } } }`)).model.versions.totalCount, 2);
+  assert.deepEqual(await asAdmin(`{ tag(project: "${P}", name: "champion") { name color exclusive protected } }`),
+    { tag: { name: 'champion', color: null, exclusive: true, protected: true } });
+
+  // Plain tags stay open to an EDITOR on the same version.
+  assert.deepEqual((await asEditorOk(ADD, { r: v1, t: [{ name: 'reviewed' }] })).addTags.tags.map((t: { name: string }) => t.name), ['champion', 'reviewed']);
+  const moved = await asAdmin(ADD, { r: v2, t: [{ name: 'champion' }] });
+  assert.deepEqual(moved.addTags.tags.map((t: { name: string }) => t.name), ['champion', 'plain-ok']);
+  assert.deepEqual(await holdersOf('champion'), ['guarded:2'], 'an ADMIN moves it');
+  const updated = await asAdmin(`mutation($id: ID!) { updateTag(input: { id: $id, color: "purple", protected: false }) { color protected } }`, { id: tagId });
+  assert.deepEqual(updated.updateTag, { color: 'purple', protected: false });
+  assert.deepEqual((await asEditorOk(REMOVE, { r: v2, t: ['champion'] })).removeTags.tags.map((t: { name: string }) => t.name), ['plain-ok'],
+    'once unprotected, an EDITOR removes it');
+});
+
+test('deleting what holds a protected tag, or owns something that does, is CONFLICT naming the holder unless forced', async () => {
+  await asAdmin(`mutation { createTag(input: { project: "${P}", name: "audited", protected: true }) { id } }`);
+  await asAdmin(NEW_VERSION, { m: 'kept', t: [] });
+  const v2 = (await asAdmin(NEW_VERSION, { m: 'kept', t: [{ name: 'audited' }] })).createModelVersion.id;
+  const modelId = (await asAdmin(`{ model(project: "${P}", name: "kept") { id } }`)).model.id;
+  const del = `mutation($id: ID!, $f: Boolean) { delete(input: { id: $id, force: $f }) { deleted } }`;
+  const onVersion = await asEditor(del, { id: v2 });
+  assert.equal(codeOf(onVersion), 'CONFLICT');
+  assert.equal(onVersion.errors![0].message, 'model "kept" version 2 holds protected tag "audited"; pass force: true to delete it anyway');
+  const onModel = await asEditor(del, { id: modelId });
+  assert.equal(codeOf(onModel), 'CONFLICT');
+  assert.equal(onModel.errors![0].message, 'model "kept" version 2 holds protected tag "audited"; pass force: true to delete it anyway');
+  const still = await asAdmin(`{ model(project: "${P}", name: "kept") { versions { totalCount } } tag(project: "${P}", name: "audited") { usageCount } }`);
+  assert.deepEqual(still, { model: { versions: { totalCount: 2 } }, tag: { usageCount: 1 } });
+  assert.equal((await app.sql(`SELECT count(*)::int AS n FROM deletion`))[0].n, 0);
+
+  const forced = await asEditorOk(del, { id: modelId, f: true });
+  assert.equal(forced.delete.deleted.length, 3);
+  assert.equal(forced.delete.deleted[0], modelId);
+  assert.equal((await asAdmin(`{ tag(project: "${P}", name: "audited") { usageCount } }`)).tag.usageCount, 0);
+});
+
+test('a protected cascade tag lands on a run\'s outputs only when an ADMIN records them', async () => {
+  await asAdmin(`mutation { createTag(input: { project: "${P}", name: "certified", protected: true }) { id } }`);
+  const run = (await asAdmin(`mutation { startRun(input: { project: "${P}", pipeline: "cert", name: "cert-1", tags: [{ name: "certified", cascade: true }] }) { id } }`)).startRun.id;
+  assertForbidden(await asEditor(`mutation { startRun(input: { project: "${P}", pipeline: "cert", name: "cert-2", tags: [{ name: "certified", cascade: true }] }) { id } }`),
+    'adding protected tag "certified" needs the ADMIN role; this key has EDITOR');
+  const step = `mutation($r: ID!, $n: String!) { recordStep(input: { run: $r, name: $n, status: COMPLETED, outputs: [{ name: "out", artifact: "cert_data" }] }) { outputs { artifactVersion { version tags { name } } } } }`;
+  assertForbidden(await asEditor(step, { r: run, n: 'by-editor' }), 'adding protected tag "certified" needs the ADMIN role; this key has EDITOR');
+  assert.deepEqual(await app.sql(`SELECT name FROM step_run`), [], 'the refused step left nothing behind');
+  const ok = await asAdmin(step, { r: run, n: 'by-admin' });
+  assert.deepEqual(ok.recordStep.outputs, [{ artifactVersion: { version: '1', tags: [{ name: 'certified' }] } }]);
+  assert.deepEqual(await holdersOf('certified'), ['cert-1', 'cert_data:1']);
+});

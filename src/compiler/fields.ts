@@ -579,6 +579,7 @@ export const FIELDS: Record<string, Fields> = {
     name: col('name'),
     color: col('color'),
     exclusive: col('exclusive'),
+    protected: col('is_protected'),
     project: parent('Project', 'project_id'),
     usageCount: (_g, row) => `(SELECT count(*)::int FROM tag_assignment u WHERE u.tag_id = ${row}.id AND NOT u.resource_deleted)`,
   },

@@ -10,13 +10,14 @@ import { IdempotencyKey1764100000001 } from './migrations/1764100000001-idempote
 import { UpdatedAt1764140000000 } from './migrations/1764140000000-updated-at';
 import { SoftDelete1764141000000 } from './migrations/1764141000000-soft-delete';
 import { MetadataIndexes1764142000000 } from './migrations/1764142000000-metadata-indexes';
+import { ProtectedTags1764143000000 } from './migrations/1764143000000-protected-tags';
 import { OpenLineage1764150000000 } from './migrations/1764150000000-openlineage';
 import { Events1764160000000 } from './migrations/1764160000000-events';
 import { ApiKeyUniqueName1764170000000 } from './migrations/1764170000000-api-key-unique-name';
 
 export const MIGRATIONS = [
   InitialSchema1764043200000, TagFilterIndexes1764050400000, StageChangeSequence1764100000000, IdempotencyKey1764100000001, UpdatedAt1764140000000,
-  SoftDelete1764141000000, MetadataIndexes1764142000000, OpenLineage1764150000000, Events1764160000000, ApiKeyUniqueName1764170000000,
+  SoftDelete1764141000000, MetadataIndexes1764142000000, ProtectedTags1764143000000, OpenLineage1764150000000, Events1764160000000, ApiKeyUniqueName1764170000000,
 ];
 
 export interface DataSourceOptions {

@@ -16,6 +16,7 @@ import { ArtifactType } from './artifact-type';
 import { ArtifactVersion } from './artifact-version.entity';
 import { RegisterArtifactVersionInput, UpdateArtifactInput } from './artifacts.types';
 import { decodeId } from '../../graphql/ids';
+import type { Principal } from '../auth/principal';
 import { Role } from '../auth/role';
 import { assertNameFree, given, updateRow } from '../lifecycle/edits';
 import { EventKind } from '../events/event-kind';
@@ -61,7 +62,7 @@ export class ArtifactsService {
    * registration rolls its numbers back too). The caller has checked `specs` with validate();
    * `producer` is the step that made them all, whose run's cascade tags they get too.
    */
-  async createVersions(tx: EntityManager, projectId: string, specs: readonly NewArtifactVersion[],
+  async createVersions(tx: EntityManager, by: Principal, projectId: string, specs: readonly NewArtifactVersion[],
     producer?: { stepId: string; runId: string; cascade: readonly TagInput[] }): Promise<ArtifactVersion[]> {
     if (!specs.length) return [];
     const numbered = new Map<string, number>();
@@ -107,7 +108,7 @@ export class ArtifactsService {
     const created = planned.map((p) => byKey.get(`${p.artifact.id}/${p.version}`)!);
     emit(tx, ...created.map((v, i) => ({ kind: EventKind.ARTIFACT_VERSION_CREATED, projectId, subject: 'ArtifactVersion' as const, subjectId: v.id,
       data: { artifact: planned[i].artifact.name, version: v.version } })));
-    await this.tags.applyMany(tx, projectId, created.map((v, i) => ({
+    await this.tags.applyMany(tx, by, projectId, created.map((v, i) => ({
       target: { type: 'ARTIFACT_VERSION' as const, id: v.id, projectId, scopeId: v.artifactId },
       tags: [...(specs[i].tags ?? []), ...(producer?.cascade ?? [])],
     })));
@@ -119,7 +120,7 @@ export class ArtifactsService {
     idempotencyKeyOf(ctx);
     const { project, version, artifact, tags } = await transaction(this.db, async (tx) => {
       const project = await writableProject(ctx, tx, input.project);
-      const version = await once(ctx, tx, 'registerArtifactVersion', input, 'ArtifactVersion', async () => (await this.createVersions(tx, project.id, [input]))[0]);
+      const version = await once(ctx, tx, 'registerArtifactVersion', input, 'ArtifactVersion', async () => (await this.createVersions(tx, ctx.principal, project.id, [input]))[0]);
       const [[artifact], tags]: Record<string, unknown>[][] = await Promise.all([
         tx.query('SELECT * FROM artifact WHERE project_id = $1 AND id = $2', [project.id, version.artifactId]),
         tx.query(`SELECT tg.* FROM tag_assignment ta JOIN tag tg ON tg.project_id = ta.project_id AND tg.id = ta.tag_id

@@ -11,7 +11,8 @@ import { validateText } from '../../graphql/validation';
 import { hydrate } from '../../db/data-source';
 import { transaction } from '../../db/transaction';
 import { Role } from '../auth/role';
-import { DELETABLE_KINDS, KindName, KINDS, ownedKinds } from '../kinds';
+import { DELETABLE_KINDS, KindName, KINDS, ownedKinds, ResourceType } from '../kinds';
+import { describeResources } from '../tags/tags.service';
 import { DeleteInput, DeletePayload } from './lifecycle.types';
 import { lockChecked, ProjectKind, writable } from '../access';
 import { EventKind } from '../events/event-kind';
@@ -124,7 +125,10 @@ export class LifecycleService {
     return locked;
   }
 
-  /** Without force, a delete may not take away a STAGING/PRODUCTION version: CONFLICT naming it. */
+  /**
+   * Without force, a delete may not take away a STAGING/PRODUCTION version, nor anything holding a
+   * protected tag: CONFLICT naming the first holder (the entity itself before what it owns).
+   */
   private async assertNothingHeld(tx: EntityManager, projectId: string, marked: Marked[]): Promise<void> {
     const versions = marked.find((m) => m.kind === 'ModelVersion');
     if (versions) {
@@ -135,6 +139,14 @@ export class LifecycleService {
       if (holder) {
         throw new ConflictError(`model "${holder.model}" version ${holder.number} holds ${holder.stage}; pass force: true to delete it anyway`);
       }
+    }
+    const [guarded]: { resource_type: ResourceType; resource_id: string; name: string }[] = await tx.query(
+      `SELECT ta.resource_type, ta.resource_id, tg.name FROM tag_assignment ta JOIN tag tg ON tg.project_id = ta.project_id AND tg.id = ta.tag_id
+       WHERE ta.project_id = $1 AND ta.resource_id = ANY($2::uuid[]) AND tg.is_protected
+       ORDER BY array_position($2::uuid[], ta.resource_id), tg.name LIMIT 1`, [projectId, marked.flatMap((m) => m.ids)]);
+    if (guarded) {
+      const [holder] = await describeResources(tx, guarded.resource_type, [guarded.resource_id]);
+      throw new ConflictError(`${holder} holds protected tag "${guarded.name}"; pass force: true to delete it anyway`);
     }
   }
 

@@ -8,6 +8,7 @@ import { hydrate } from '../../db/data-source';
 import { transaction } from '../../db/transaction';
 import { idempotencyKeyOf, once } from '../idempotency';
 import { lockChecked, writable, writableProject } from '../access';
+import type { Principal } from '../auth/principal';
 import { Role } from '../auth/role';
 import type { Project } from '../projects/project.entity';
 import type { ProjectsService } from '../projects/projects.service';
@@ -50,7 +51,7 @@ export class ModelsService {
          ON CONFLICT (project_id, name) WHERE deleted_at IS NULL DO NOTHING RETURNING *`, [project.id, name, description, license]);
       if (!row) throw new ConflictError(`model "${name}" already exists in project "${project.name}"`);
       const model = hydrate(this.db, Model, row);
-      await this.tags.apply(tx, { type: 'MODEL', id: model.id, projectId: project.id, scopeId: project.id }, input.tags ?? []);
+      await this.tags.apply(tx, ctx.principal, { type: 'MODEL', id: model.id, projectId: project.id, scopeId: project.id }, input.tags ?? []);
       return model;
     });
   }
@@ -91,7 +92,7 @@ export class ModelsService {
     return transaction(this.db, async (tx) => {
       const project = await writableProject(ctx, tx, input.project);
       return once(ctx, tx, 'createModelVersion', input, 'ModelVersion', async () =>
-        this.createVersion(tx, project, await this.ensureModel(tx, project.id, input.model), input));
+        this.createVersion(tx, ctx.principal, project, await this.ensureModel(tx, project.id, input.model), input));
     });
   }
 
@@ -99,7 +100,7 @@ export class ModelsService {
    * Bumping the model's counter with UPDATE … RETURNING locks the model row until commit:
    * concurrent creations queue, and numbers come out 1, 2, … with no gap or repeat.
    */
-  private async createVersion(tx: EntityManager, project: Project, model: Model, input: NewModelVersion): Promise<ModelVersion> {
+  private async createVersion(tx: EntityManager, by: Principal, project: Project, model: Model, input: NewModelVersion): Promise<ModelVersion> {
     const [[{ version_counter: number }]] = await tx.query(
       'UPDATE model SET version_counter = version_counter + 1 WHERE project_id = $1 AND id = $2 RETURNING version_counter',
       [project.id, model.id]);
@@ -114,7 +115,7 @@ export class ModelsService {
     const version = hydrate(this.db, ModelVersion, row);
     emit(tx, { kind: EventKind.MODEL_VERSION_CREATED, projectId: project.id, subject: 'ModelVersion', subjectId: version.id,
       data: { model: model.name, number: version.number, name: version.name } });
-    await this.tags.apply(tx, { type: 'MODEL_VERSION', id: version.id, projectId: project.id, scopeId: model.id }, input.tags ?? []);
+    await this.tags.apply(tx, by, { type: 'MODEL_VERSION', id: version.id, projectId: project.id, scopeId: model.id }, input.tags ?? []);
     return version;
   }
 
@@ -141,12 +142,12 @@ export class ModelsService {
   }
 
   /** The version a run works on (startRun's model): resolved, or created when asked or unnamed. */
-  async versionForRun(tx: EntityManager, project: Project, ref: ModelRefInput): Promise<ModelVersion> {
+  async versionForRun(tx: EntityManager, by: Principal, project: Project, ref: ModelRefInput): Promise<ModelVersion> {
     validateName(ref.name, 'model.name');
     if (ref.createVersion && ref.version != null) throw new BadUserInputError('model: give either version or createVersion, not both', 'model');
     const model = await this.ensureModel(tx, project.id, ref.name);
     // As in ZenML, a model given without a version gets a new version for this run.
-    if (ref.createVersion || ref.version == null) return this.createVersion(tx, project, model, {});
+    if (ref.createVersion || ref.version == null) return this.createVersion(tx, by, project, model, {});
     const version = await this.resolveVersion(tx, model, ref.version);
     if (!version) throw new NotFoundError(`model "${model.name}" has no version "${ref.version}"`);
     return version;

@@ -43,11 +43,11 @@ export class NodesService {
   }
 
   async addTags(ctx: Context, resource: string, tags: TagInput[]) {
-    return this.changeTags(ctx, resource, (tx, target) => this.tags.apply(tx, target, tags));
+    return this.changeTags(ctx, resource, (tx, target) => this.tags.apply(tx, ctx.principal, target, tags));
   }
 
   async removeTags(ctx: Context, resource: string, names: string[]) {
-    return this.changeTags(ctx, resource, (tx, target) => this.tags.remove(tx, target, names));
+    return this.changeTags(ctx, resource, (tx, target) => this.tags.remove(tx, ctx.principal, target, names));
   }
 
   /**

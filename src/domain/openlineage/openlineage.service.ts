@@ -8,7 +8,7 @@ import { BadUserInputError, ConflictError, NotFoundError } from '../../graphql/e
 import { hydrate } from '../../db/data-source';
 import { transaction } from '../../db/transaction';
 import { ArtifactVersion } from '../artifacts/artifact-version.entity';
-import { assertRole, canSeeProject, coversProjects } from '../auth/principal';
+import { assertRole, canSeeProject, coversProjects, Principal } from '../auth/principal';
 import { Role, roleAtLeast } from '../auth/role';
 import type { Pipeline } from '../pipelines/pipeline.entity';
 import type { PipelinesService } from '../pipelines/pipelines.service';
@@ -180,7 +180,7 @@ export class OpenLineageService {
 
     const fresh = newStep || !mapping.step_run_id;
     const inputs = await this.readInputs(tx, project.id, step, e, datasets, fresh);
-    const outputs = await this.produceOutputs(tx, project.id, run, step, produce, e, datasets, fresh);
+    const outputs = await this.produceOutputs(tx, ctx.principal, project.id, run, step, produce, e, datasets, fresh);
     const named = new Set(e.outputs.map((d) => datasets.get(d.key)?.artifactId));
     return { run, step, inputs, outputs: outputs.filter((v) => named.has(v.artifactId)), artifactNames };
   }
@@ -355,7 +355,7 @@ export class OpenLineageService {
   }
 
   /** Versions produced by the step: one per dataset however many events name it. */
-  private async produceOutputs(tx: EntityManager, projectId: string, run: PipelineRun, step: StepRun, produce: OlDataset[],
+  private async produceOutputs(tx: EntityManager, by: Principal, projectId: string, run: PipelineRun, step: StepRun, produce: OlDataset[],
     e: OlRunEvent, datasets: Map<string, DatasetRef>, newStep: boolean): Promise<ArtifactVersion[]> {
     if (!produce.length) return [];
     const existing: Record<string, unknown>[] = newStep ? [] : await tx.query(
@@ -401,7 +401,7 @@ export class OpenLineageService {
       // Cascade tags of the run reach what it produces, as for versions recorded through recordStep.
       const cascade = await this.tags.cascadeTagsOf(tx, projectId, run.id);
       for (const v of cascade.length ? made : []) {
-        await this.tags.apply(tx, { type: 'ARTIFACT_VERSION', id: v.id, projectId, scopeId: v.artifactId }, cascade);
+        await this.tags.apply(tx, by, { type: 'ARTIFACT_VERSION', id: v.id, projectId, scopeId: v.artifactId }, cascade);
       }
     }
     return [...produced.values()];

@@ -33,7 +33,7 @@ export class PipelinesService {
       if (!row) throw new ConflictError(`pipeline "${name}" already exists in project "${project.name}"`);
       const pipeline = hydrate(this.db, Pipeline, row);
       emit(tx, pipelineCreated(pipeline));
-      await this.tags.apply(tx, { type: 'PIPELINE', id: pipeline.id, projectId: project.id, scopeId: project.id }, input.tags ?? []);
+      await this.tags.apply(tx, ctx.principal, { type: 'PIPELINE', id: pipeline.id, projectId: project.id, scopeId: project.id }, input.tags ?? []);
       return pipeline;
     });
   }

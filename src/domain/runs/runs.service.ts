@@ -67,7 +67,7 @@ export class RunsService {
           stackId = stack.id;
         }
         const pipeline = await this.pipelines.ensure(tx, project.id, input.pipeline);
-        const modelVersion = input.model ? await this.models.versionForRun(tx, project, input.model) : null;
+        const modelVersion = input.model ? await this.models.versionForRun(tx, ctx.principal, project, input.model) : null;
         const name = input.name ?? runName(pipeline.name);
         const [row] = await tx.query(
           `INSERT INTO pipeline_run (project_id, pipeline_id, name, status, config, stack_id, model_version_id, started_at)
@@ -78,7 +78,7 @@ export class RunsService {
         const run = hydrate(this.db, PipelineRun, row);
         emit(tx, { kind: EventKind.RUN_STARTED, projectId: project.id, subject: 'PipelineRun', subjectId: run.id,
           data: { name: run.name, pipeline: pipeline.name, status: run.status } });
-        await this.tags.apply(tx, { type: 'PIPELINE_RUN', id: run.id, projectId: project.id, scopeId: pipeline.id }, input.tags ?? []);
+        await this.tags.apply(tx, ctx.principal, { type: 'PIPELINE_RUN', id: run.id, projectId: project.id, scopeId: pipeline.id }, input.tags ?? []);
         return run;
       });
     });
@@ -143,7 +143,7 @@ export class RunsService {
         }
         if (outputs.length) {
           const cascade = await this.tags.cascadeTagsOf(tx, run.projectId, run.id);
-          const versions = await this.artifacts.createVersions(tx, run.projectId, outputs.map((o) => ({ ...o, outputName: o.name })),
+          const versions = await this.artifacts.createVersions(tx, ctx.principal, run.projectId, outputs.map((o) => ({ ...o, outputName: o.name })),
             { stepId: step.id, runId: run.id, cascade });
           const links = outputs.flatMap((o, i) => (o.linkToModelAs ? [{ name: o.name, kind: o.linkToModelAs, artifactVersionId: versions[i].id }] : []));
           await this.models.linkMany(tx, { projectId: run.projectId, id: run.modelVersionId! }, links);

@@ -26,6 +26,10 @@ export class Tag extends Node {
   @Column('boolean')
   exclusive: boolean;
 
+  @Field({ name: 'protected', description: 'Only ADMIN keys may add, remove or move a protected tag, or change the tag itself.' })
+  @Column('boolean')
+  isProtected: boolean;
+
   @Field(() => DateTimeScalar)
   @Column('timestamptz')
   createdAt: Date;

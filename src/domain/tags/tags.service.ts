@@ -8,7 +8,8 @@ import { validateName } from '../../graphql/validation';
 import { hydrate } from '../../db/data-source';
 import { transaction } from '../../db/transaction';
 import { writable, writableProject } from '../access';
-import { Role } from '../auth/role';
+import { assertRole, Principal } from '../auth/principal';
+import { Role, roleAtLeast } from '../auth/role';
 import type { ProjectsService } from '../projects/projects.service';
 import { Tag } from './tag.entity';
 import type { ResourceType } from './taggable';
@@ -40,6 +41,12 @@ const DESCRIBE: Record<ResourceType, string> = {
     JOIN model m ON m.project_id = v.project_id AND m.id = v.model_id WHERE v.id = ANY($1::uuid[])`,
 };
 
+/** How messages name taggable rows: `model "churn" version 3`, sorted. */
+export async function describeResources(tx: EntityManager, type: ResourceType, ids: string[]): Promise<string[]> {
+  const rows: { id: string; label: string }[] = await tx.query(DESCRIBE[type], [ids]);
+  return rows.map((r) => r.label).sort();
+}
+
 function normaliseInputs(inputs: readonly TagInput[]): TagInput[] {
   const byName = new Map<string, TagInput>();
   for (const input of inputs) {
@@ -69,9 +76,9 @@ const tagEvent = (kind: EventKind, projectId: string, a: Pick<Assignment, 'resou
 export class TagsService {
   constructor(private readonly db: DataSource, private readonly projects: ProjectsService) {}
 
-  /** Puts tags on a row inside the caller's transaction. */
-  apply(tx: EntityManager, target: TagTarget, inputs: readonly TagInput[]): Promise<void> {
-    return this.applyMany(tx, target.projectId, [{ target, tags: inputs }]);
+  /** Puts tags on a row inside the caller's transaction, on behalf of `by` (protected tags need an ADMIN). */
+  apply(tx: EntityManager, by: Principal, target: TagTarget, inputs: readonly TagInput[]): Promise<void> {
+    return this.applyMany(tx, by, target.projectId, [{ target, tags: inputs }]);
   }
 
   /**
@@ -79,8 +86,10 @@ export class TagsService {
    * are locked in name order: concurrent moves of one exclusive tag queue there, so each one sees
    * the previous holder and removes it; the partial unique index on exclusive assignments backs
    * this up. Within one call, an exclusive tag given to several rows of one scope ends on the last.
+   * A protected tag among them (added, moved from its holder, or cascaded) needs `by` to be an ADMIN:
+   * checked under the tag locks, before anything is written.
    */
-  async applyMany(tx: EntityManager, projectId: string, items: readonly { target: TagTarget; tags: readonly TagInput[] }[]): Promise<void> {
+  async applyMany(tx: EntityManager, by: Principal, projectId: string, items: readonly { target: TagTarget; tags: readonly TagInput[] }[]): Promise<void> {
     const wanted = items.map(({ target, tags }) => ({ target, tags: normaliseInputs(tags) })).filter((w) => w.tags.length);
     if (!wanted.length) return;
     if (wanted.some((w) => w.target.type !== 'PIPELINE_RUN' && w.tags.some((t) => t.cascade))) {
@@ -89,6 +98,8 @@ export class TagsService {
     const exclusiveAtCreation = new Map<string, boolean>();
     for (const w of wanted) for (const t of w.tags) exclusiveAtCreation.set(t.name, Boolean(exclusiveAtCreation.get(t.name) || t.exclusive));
     const byName = new Map((await this.lockTags(tx, projectId, exclusiveAtCreation)).map((r) => [r.name, r]));
+    const guarded = [...byName.values()].find((t) => t.is_protected);
+    if (guarded) assertRole(by, Role.ADMIN, `adding protected tag "${guarded.name}"`);
     // One assignment per (row, tag); for an exclusive tag, one per (tag, kind, scope): the last wins.
     const assignments = new Map<string, { tagId: string; target: TagTarget; exclusive: boolean; cascade: boolean }>();
     for (const { target, tags } of wanted) {
@@ -145,7 +156,7 @@ export class TagsService {
       const outputs: { id: string; artifact_id: string; producer_run_id: string }[] = await tx.query(
         `SELECT id, artifact_id, producer_run_id FROM artifact_version WHERE project_id = $1 AND producer_run_id = ANY($2::uuid[])
          ORDER BY created_at, id`, [projectId, [...cascadeOf.keys()]]);
-      await this.applyMany(tx, projectId, outputs.map((o) => ({
+      await this.applyMany(tx, by, projectId, outputs.map((o) => ({
         target: { type: 'ARTIFACT_VERSION' as const, id: o.id, projectId, scopeId: o.artifact_id }, tags: cascadeOf.get(o.producer_run_id)!,
       })));
     }
@@ -163,8 +174,8 @@ export class TagsService {
         `INSERT INTO tag (project_id, name, exclusive) SELECT $1, n, e FROM unnest($2::text[], $3::boolean[]) AS x(n, e)
          ON CONFLICT (project_id, name) DO NOTHING`,
         [projectId, names, names.map((n) => exclusiveAtCreation.get(n))]);
-      const rows: { id: string; name: string; exclusive: boolean }[] = await tx.query(
-        'SELECT id, name, exclusive FROM tag WHERE project_id = $1 AND name = ANY($2::text[]) ORDER BY name FOR NO KEY UPDATE',
+      const rows: { id: string; name: string; exclusive: boolean; is_protected: boolean }[] = await tx.query(
+        'SELECT id, name, exclusive, is_protected FROM tag WHERE project_id = $1 AND name = ANY($2::text[]) ORDER BY name FOR NO KEY UPDATE',
         [projectId, names]);
       if (rows.length === names.length) return rows;
       if (attempt === 3) throw new ConflictError('tags were deleted while being assigned; nothing was written, please retry');
@@ -179,8 +190,13 @@ export class TagsService {
     return rows.map((r) => ({ name: r.name }));
   }
 
-  async remove(tx: EntityManager, target: TagTarget, names: readonly string[]): Promise<void> {
+  async remove(tx: EntityManager, by: Principal, target: TagTarget, names: readonly string[]): Promise<void> {
     if (!names.length) return;
+    if (!roleAtLeast(by.role, Role.ADMIN)) {
+      const [guarded] = await tx.query('SELECT name FROM tag WHERE project_id = $1 AND name = ANY($2::text[]) AND is_protected ORDER BY name LIMIT 1',
+        [target.projectId, names]);
+      if (guarded) assertRole(by, Role.ADMIN, `removing protected tag "${guarded.name}"`);
+    }
     const [removed]: [{ name: string }[]] = await tx.query(
       `DELETE FROM tag_assignment ta USING tag tg
        WHERE tg.project_id = ta.project_id AND tg.id = ta.tag_id AND ta.project_id = $1 AND ta.resource_id = $2
@@ -201,11 +217,12 @@ export class TagsService {
     const name = validateName(input.name, 'name');
     const color = this.validateColor(input.color);
     return transaction(this.db, async (tx) => {
-      const project = await writableProject(ctx, tx, input.project);
+      const project = await writableProject(ctx, tx, input.project,
+        input.protected ? { role: Role.ADMIN, action: `creating protected tag "${name}"` } : {});
       const [row] = await tx.query(
-        `INSERT INTO tag (project_id, name, color, exclusive) VALUES ($1, $2, $3, $4)
+        `INSERT INTO tag (project_id, name, color, exclusive, is_protected) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (project_id, name) DO NOTHING RETURNING *`,
-        [project.id, name, color, Boolean(input.exclusive)]);
+        [project.id, name, color, Boolean(input.exclusive), Boolean(input.protected)]);
       if (!row) throw new ConflictError(`tag "${name}" already exists in project "${project.name}"`);
       return hydrate(this.db, Tag, row);
     });
@@ -217,6 +234,8 @@ export class TagsService {
     const color = input.color === undefined ? undefined : this.validateColor(input.color);
     return transaction(this.db, async (tx) => {
       const { entity: tag } = await writable(ctx, tx, 'Tag', id, { role: Role.EDITOR, action: 'updating a tag', lock: 'FOR UPDATE', ref: input.id });
+      if (tag.isProtected) assertRole(ctx.principal, Role.ADMIN, `changing protected tag "${tag.name}"`);
+      if (input.protected === true) assertRole(ctx.principal, Role.ADMIN, `protecting tag "${tag.name}"`);
       if (name !== undefined && name !== tag.name) {
         const [taken] = await tx.query('SELECT 1 FROM tag WHERE project_id = $1 AND name = $2', [tag.projectId, name]);
         if (taken) throw new ConflictError(`tag "${name}" already exists`);
@@ -227,7 +246,7 @@ export class TagsService {
            WHERE project_id = $1 AND tag_id = $2 GROUP BY resource_type, scope_id HAVING count(*) > 1`,
           [tag.projectId, id]);
         if (crowded.length) {
-          const holders = await this.describe(tx, crowded[0].resource_type, crowded[0].ids);
+          const holders = await describeResources(tx, crowded[0].resource_type, crowded[0].ids);
           throw new ConflictError(`tag "${tag.name}" can't become exclusive: it is held by ${holders.join(', ')} in one scope`);
         }
       }
@@ -236,8 +255,8 @@ export class TagsService {
       }
       const [[row]] = await tx.query(
         `UPDATE tag SET name = COALESCE($3, name), color = CASE WHEN $4 THEN $5 ELSE color END,
-           exclusive = COALESCE($6, exclusive) WHERE project_id = $1 AND id = $2 RETURNING *`,
-        [tag.projectId, id, name ?? null, color !== undefined, color ?? null, input.exclusive ?? null]);
+           exclusive = COALESCE($6, exclusive), is_protected = COALESCE($7, is_protected) WHERE project_id = $1 AND id = $2 RETURNING *`,
+        [tag.projectId, id, name ?? null, color !== undefined, color ?? null, input.exclusive ?? null, input.protected ?? null]);
       return hydrate(this.db, Tag, row);
     });
   }
@@ -256,10 +275,6 @@ export class TagsService {
     });
   }
 
-  private async describe(tx: EntityManager, type: ResourceType, ids: string[]): Promise<string[]> {
-    const rows: { id: string; label: string }[] = await tx.query(DESCRIBE[type], [ids]);
-    return rows.map((r) => r.label).sort();
-  }
 
   private validateColor(color: string | null | undefined): string | null {
     if (color == null) return null;

@@ -33,6 +33,9 @@ export class CreateTagInput {
 
   @Field(() => Boolean, { nullable: true })
   exclusive?: boolean | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'Only ADMIN keys may set it, or change a protected tag.' })
+  protected?: boolean | null;
 }
 
 @InputType()
@@ -48,4 +51,7 @@ export class UpdateTagInput {
 
   @Field(() => Boolean, { nullable: true })
   exclusive?: boolean | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'Only ADMIN keys may set it, or change a protected tag.' })
+  protected?: boolean | null;
 }
