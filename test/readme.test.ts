@@ -288,6 +288,20 @@ describe('clients/ts/README.md', () => {
     const [out] = outputs.get(find(file, blocks, 'ts', 'MagClient'))!;
     assert.equal(out, '3 s3://fraud-artifacts/trained_model/3\nCONFLICT: version 1 of this model holds PRODUCTION; pass force: true to archive it\narchived [ 1 ]\n');
   });
+
+  test('the lifecycle snippet filters by metadata and or/not, renames, deletes and restores version 2', () => {
+    const [out] = outputs.get(find(file, blocks, 'ts', 'DeleteDocument'))!;
+    assert.equal(out, "[ '1: 0.95', '3: 0.94' ]\n[ '1 ARCHIVED', '2 ARCHIVED' ]\nsmall-forest 1 [ 2 ]\nrestored 2 ARCHIVED null\n");
+  });
+
+  test('the subscription snippet replays the stage changes of version 2, then receives its promotion live', () => {
+    const [out] = outputs.get(find(file, blocks, 'ts', 'LiveEventsDocument'))!;
+    assert.equal(out, [
+      'STAGE_CHANGED fraud_detector v2: NONE → STAGING (smaller forest, cheaper to serve; under evaluation)',
+      'STAGE_CHANGED fraud_detector v2: STAGING → ARCHIVED (replaced in STAGING by version 3)',
+      'STAGE_CHANGED fraud_detector v2: ARCHIVED → STAGING (second look)',
+    ].join('\n') + '\n');
+  });
 });
 
 for (const file of READMES.filter((f) => f.startsWith('examples/'))) {

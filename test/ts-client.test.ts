@@ -5,12 +5,19 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import { GENERATED_FILE, generateClient } from '../scripts/codegen';
 import {
   AddTagsDocument, ArtifactVersionDocument, CreateModelVersionDocument, CreatePipelineDocument, CreateProjectDocument,
   FinishRunDocument, isMagClientError, LineageDocument, LinkArtifactDocument, LogMetadataDocument, MagClient, MagClientError,
   ModelVersionArtifactDocument, ModelVersionDocument, PipelinesDocument, ProjectDocument, ProjectsDocument,
   PromoteModelVersionDocument, RecordStepDocument, RegisterArtifactVersionDocument, RemoveTagsDocument, StartRunDocument, ViewerDocument,
+} from '../clients/ts';
+import {
+  ArtifactVersionsDocument, DeleteDocument, EventsDocument, iterate, LiveEventsDocument, ModelsDocument, ModelVersionsDocument,
+  RestoreDocument, RunsDocument, UpdateArtifactDocument, UpdateModelDocument, UpdateModelVersionDocument, UpdatePipelineDocument,
+  UpdateProjectDocument,
 } from '../clients/ts';
 import { startTestApp, TestApp } from './helpers/app';
 
@@ -186,4 +193,148 @@ test('a run, its steps, artifacts, a model version, promotion, tags, metadata an
   assert.deepEqual(lineage.nodes.map((n) => n.id).sort(), [clean.id, raw.id, step.id].sort());
   assert.deepEqual(lineage.edges.map((e) => [e.kind, e.name, e.source, e.target]).sort(),
     [['INPUT', 'raw', raw.id, step.id], ['OUTPUT', 'clean', step.id, clean.id]].sort());
+});
+
+test('updates rename by id and keep what hangs off the entity; null clears a text field; a taken name is CONFLICT', async () => {
+  const project = 'client-edits';
+  const { createProject } = await client.request(CreateProjectDocument, { input: { name: project, description: 'edits' } });
+  const { updateProject } = await client.request(UpdateProjectDocument, { input: { id: createProject.id, displayName: 'Edits', description: null } });
+  assert.deepEqual([updateProject.name, updateProject.displayName, updateProject.description], [project, 'Edits', null]);
+
+  const { createPipeline } = await client.request(CreatePipelineDocument, { input: { project, name: 'etl', description: 'extract' } });
+  await client.request(CreatePipelineDocument, { input: { project, name: 'taken' } });
+  const { updatePipeline } = await client.request(UpdatePipelineDocument, { input: { id: createPipeline.id, name: 'etl_daily' } });
+  assert.deepEqual([updatePipeline.id, updatePipeline.name, updatePipeline.description], [createPipeline.id, 'etl_daily', 'extract']);
+  const taken = await rejection(client.request(UpdatePipelineDocument, { input: { id: createPipeline.id, name: 'taken' } }));
+  assert.equal(taken.code, 'CONFLICT');
+
+  const { registerArtifactVersion: av } = await client.request(RegisterArtifactVersionDocument, { input: { project, artifact: 'raw' } });
+  const { updateArtifact } = await client.request(UpdateArtifactDocument, { input: { id: av.artifact.id, name: 'raw_events' } });
+  assert.deepEqual([updateArtifact.id, updateArtifact.name], [av.artifact.id, 'raw_events']);
+  assert.equal((await client.request(ArtifactVersionDocument, { project, artifact: 'raw_events' })).artifactVersion?.id, av.id);
+
+  const { createModelVersion: mv } = await client.request(CreateModelVersionDocument, { input: { project, model: 'churn', description: 'first' } });
+  const { updateModel } = await client.request(UpdateModelDocument, { input: { id: mv.model.id, name: 'churn_v2', license: 'MIT' } });
+  assert.deepEqual([updateModel.id, updateModel.name, updateModel.license], [mv.model.id, 'churn_v2', 'MIT']);
+  const { updateModelVersion } = await client.request(UpdateModelVersionDocument, { input: { id: mv.id, name: 'baseline', description: null } });
+  assert.deepEqual([updateModelVersion.id, updateModelVersion.number, updateModelVersion.name, updateModelVersion.description, updateModelVersion.model.name],
+    [mv.id, 1, 'baseline', null, 'churn_v2']);
+  const bad = await rejection(client.request(UpdateModelDocument, { input: { id: mv.model.id, name: '-bad' } }));
+  assert.deepEqual([bad.code, bad.field], ['BAD_USER_INPUT', 'name']);
+});
+
+test('delete marks a model with its versions, the trash lists them, a held stage needs force, restore brings all back', async () => {
+  const project = 'client-trash';
+  await client.request(CreateProjectDocument, { input: { name: project } });
+  const { createModelVersion: v1 } = await client.request(CreateModelVersionDocument, { input: { project, model: 'fraud' } });
+  const { createModelVersion: v2 } = await client.request(CreateModelVersionDocument, { input: { project, model: 'fraud' } });
+  await client.request(PromoteModelVersionDocument, { input: { modelVersion: v1.id, stage: 'PRODUCTION' } });
+
+  const held = await rejection(client.request(DeleteDocument, { input: { id: v1.model.id } }));
+  assert.equal(held.code, 'CONFLICT');
+  assert.equal(held.message, 'model "fraud" version 1 holds PRODUCTION; pass force: true to delete it anyway');
+  const { delete: { deleted } } = await client.request(DeleteDocument, { input: { id: v1.model.id, force: true, reason: 'retired' } });
+  assert.deepEqual(deleted, [v1.model.id, v1.id, v2.id]);
+
+  const live = await client.request(ModelsDocument, { project });
+  assert.deepEqual(live.project?.models.nodes, []);
+  const trash = await client.request(ModelsDocument, { project, filter: { deleted: 'ONLY' } });
+  assert.deepEqual(trash.project?.models.nodes.map((m) => [m.name, m.deletedAt !== null]), [['fraud', true]]);
+  const versions = await client.request(ModelVersionsDocument, { project, filter: { deleted: 'INCLUDE' }, orderBy: { field: 'CREATED_AT', direction: 'ASC' } });
+  assert.deepEqual(versions.project?.modelVersions.nodes.map((v) => [v.number, v.stage, v.deletedAt !== null]), [[1, 'PRODUCTION', true], [2, 'NONE', true]]);
+
+  const { restore } = await client.request(RestoreDocument, { id: v1.model.id });
+  assert.ok(restore.__typename === 'Model');
+  assert.deepEqual([restore.id, restore.name, restore.deletedAt], [v1.model.id, 'fraud', null]);
+  const back = await client.request(ModelVersionsDocument, { project, orderBy: { field: 'CREATED_AT', direction: 'ASC' } });
+  assert.deepEqual(back.project?.modelVersions.nodes.map((v) => [v.number, v.stage, v.deletedAt]), [[1, 'PRODUCTION', null], [2, 'NONE', null]]);
+  const again = await rejection(client.request(RestoreDocument, { id: v1.model.id }));
+  assert.equal(again.code, 'CONFLICT');
+});
+
+test('metadata conditions, or/not and a METADATA order page through typed list operations', async () => {
+  const project = 'client-metadata';
+  await client.request(CreateProjectDocument, { input: { name: project } });
+  const accuracies = [0.5, 0.97, 0.91, 0.95, undefined, 0.93];
+  for (const [i, accuracy] of accuracies.entries()) {
+    await client.request(CreateModelVersionDocument, {
+      input: { project, model: 'm', metadata: accuracy === undefined ? { note: 'none' } : { accuracy, metrics: { f1: i / 10 } }, tags: i % 2 ? [{ name: 'odd' }] : [] },
+    });
+  }
+  const above = await client.request(ModelVersionsDocument, {
+    project, filter: { metadata: [{ key: 'accuracy', gt: 0.9 }] }, orderBy: { field: 'CREATED_AT', direction: 'ASC' },
+  });
+  assert.deepEqual(above.project?.modelVersions.nodes.map((v) => v.number), [2, 3, 4, 6]);
+  assert.equal(above.project?.modelVersions.totalCount, 4);
+
+  // Pages of 2 sorted by accuracy, best first: the version without the key comes last, nothing twice.
+  const order = { field: 'METADATA', metadataKey: 'accuracy', direction: 'DESC' } as const;
+  const seen: number[] = [];
+  let after: string | null | undefined;
+  for (;;) {
+    const page = await client.request(ModelVersionsDocument, { project, orderBy: order, first: 2, after });
+    const connection = page.project!.modelVersions;
+    seen.push(...connection.nodes.map((v) => v.number));
+    if (!connection.pageInfo.hasNextPage) break;
+    after = connection.pageInfo.endCursor;
+  }
+  assert.deepEqual(seen, [2, 4, 6, 3, 1, 5]);
+
+  const either = await client.request(ModelVersionsDocument, {
+    project,
+    filter: { or: [{ metadata: [{ key: 'metrics.f1', gte: 0.5 }] }, { metadata: [{ key: 'accuracy', lt: 0.6 }] }], not: { tags: ['odd'] } },
+    orderBy: { field: 'CREATED_AT', direction: 'ASC' },
+  });
+  assert.deepEqual(either.project?.modelVersions.nodes.map((v) => v.number), [1]);
+  const missing = await client.request(ModelVersionsDocument, { project, filter: { metadata: [{ key: 'accuracy', exists: false }] } });
+  assert.deepEqual(missing.project?.modelVersions.nodes.map((v) => v.number), [5]);
+
+  const { registerArtifactVersion: good } = await client.request(RegisterArtifactVersionDocument, { input: { project, artifact: 'scores', metadata: { accuracy: 0.99 } } });
+  await client.request(RegisterArtifactVersionDocument, { input: { project, artifact: 'scores', metadata: { accuracy: '0.99' } } });
+  const numeric = await client.request(ArtifactVersionsDocument, { project, filter: { metadata: [{ key: 'accuracy', gt: 0.9 }] } });
+  assert.deepEqual(numeric.project?.artifactVersions.nodes.map((v) => v.id), [good.id]);
+
+  const { startRun } = await client.request(StartRunDocument, { input: { project, pipeline: 'p', name: 'p-1' } });
+  await client.request(LogMetadataDocument, { resource: startRun.id, metadata: { loss: 0.1 } });
+  const runs = await client.request(RunsDocument, { project, filter: { metadata: [{ key: 'loss', lte: 0.1 }] } });
+  assert.deepEqual(runs.project?.runs.nodes.map((r) => [r.name, r.metadata]), [['p-1', { loss: 0.1 }]]);
+
+  const noKey = await rejection(client.request(ModelVersionsDocument, { project, orderBy: { field: 'METADATA' } }));
+  assert.equal(noKey.code, 'BAD_USER_INPUT');
+});
+
+test('a typed graphql-ws subscription receives the STAGE_CHANGED events of a promotion made over HTTP, and the change log has them', async () => {
+  const project = 'client-live';
+  await client.request(CreateProjectDocument, { input: { name: project } });
+  const { createModelVersion: v1 } = await client.request(CreateModelVersionDocument, { input: { project, model: 'live' } });
+  const { createModelVersion: v2 } = await client.request(CreateModelVersionDocument, { input: { project, model: 'live' } });
+  await client.request(PromoteModelVersionDocument, { input: { modelVersion: v1.id, stage: 'PRODUCTION' } });
+  const { events: before } = await client.request(EventsDocument, { filter: { projects: [project] }, first: 100 });
+  const start = before.nodes.at(-1)!.sequence;
+
+  const ws = createClient({ url: app.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0 });
+  try {
+    // From `start`: what is committed after it arrives, however early or late the socket listens.
+    const events = iterate(ws, LiveEventsDocument, { filter: { kinds: ['STAGE_CHANGED'], projects: [project] }, after: start });
+    await client.request(PromoteModelVersionDocument, { input: { modelVersion: v2.id, stage: 'PRODUCTION', force: true, reason: 'better' } });
+    const received: [string, string | undefined, unknown][] = [];
+    for await (const { data, errors } of events) {
+      assert.equal(errors, undefined);
+      const event = data!.events;
+      received.push([event.kind, event.subject?.__typename === 'ModelVersion' ? `${event.subject.model.name} v${event.subject.number}` : undefined, event.data]);
+      assert.equal(event.project?.name, project);
+      assert.ok(BigInt(event.sequence) > BigInt(start));
+      if (received.length === 2) break;
+    }
+    assert.deepEqual(received, [
+      ['STAGE_CHANGED', 'live v1', { from: 'PRODUCTION', to: 'ARCHIVED', reason: 'replaced in PRODUCTION by version 2' }],
+      ['STAGE_CHANGED', 'live v2', { from: 'NONE', to: 'PRODUCTION', reason: 'better' }],
+    ]);
+  } finally {
+    await ws.dispose();
+  }
+
+  const { events: log } = await client.request(EventsDocument, { filter: { projects: [project], kinds: ['STAGE_CHANGED'] }, after: start });
+  assert.deepEqual(log.nodes.map((e) => [e.subjectId, (e.data as { to: string }).to]), [[v1.id, 'ARCHIVED'], [v2.id, 'PRODUCTION']]);
+  assert.equal(log.pageInfo.hasNextPage, false);
 });

@@ -1,6 +1,8 @@
-// A small fetch-based GraphQL client: typed document nodes in, typed data out, errors as MagClientError.
+// A small fetch-based GraphQL client: typed document nodes in, typed data out, errors as MagClientError;
+// iterate() types graphql-ws subscriptions the same way.
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { Kind, print, type DocumentNode } from 'graphql';
+import type { Client as WsClient, FormattedExecutionResult } from 'graphql-ws';
 
 /** The server's extensions.code values, plus the two this client adds for transport failures. */
 export type ErrorCode =
@@ -119,6 +121,16 @@ export class MagClient {
     }
     return entry;
   }
+}
+
+/**
+ * graphql-ws's `client.iterate` for a typed document: the variables are checked and each result's
+ * `data` is typed from the operation. `break` out of the loop (or call `return()`) to unsubscribe.
+ */
+export function iterate<TResult, TVars>(ws: WsClient, document: TypedDocumentNode<TResult, TVars>,
+  ...[variables]: VariablesArg<TVars>): AsyncIterableIterator<FormattedExecutionResult<TResult, unknown>> {
+  const operation = document.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION);
+  return ws.iterate<TResult>({ query: print(document), operationName: operation?.name?.value, variables: (variables ?? {}) as Record<string, unknown> });
 }
 
 export function isMagClientError(err: unknown, code?: ErrorCode): err is MagClientError {
