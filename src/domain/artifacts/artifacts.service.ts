@@ -20,7 +20,7 @@ import type { Principal } from '../auth/principal';
 import { Role } from '../auth/role';
 import { assertNameFree, given, updateRow } from '../lifecycle/edits';
 import { EventKind } from '../events/event-kind';
-import { emit } from '../events/events.outbox';
+import { emit, NewEvent } from '../events/events.outbox';
 
 export interface NewArtifactVersion {
   artifact: string;
@@ -35,6 +35,11 @@ export interface NewArtifactVersion {
 }
 
 const DIGITS = /^\d+$/;
+
+export const artifactVersionCreated = (version: ArtifactVersion, artifact: string): NewEvent => ({
+  kind: EventKind.ARTIFACT_VERSION_CREATED, projectId: version.projectId, subject: 'ArtifactVersion', subjectId: version.id,
+  data: { artifact, version: version.version },
+});
 
 export class ArtifactsService {
   constructor(private readonly db: DataSource, private readonly projects: ProjectsService, private readonly tags: TagsService) {}
@@ -106,8 +111,7 @@ export class ArtifactsService {
         producer?.stepId ?? null, producer?.runId ?? null, planned.map((p) => p.spec.outputName ?? null)]);
     const byKey = new Map(rows.map((r) => [`${r.artifact_id}/${r.version}`, hydrate(this.db, ArtifactVersion, r)]));
     const created = planned.map((p) => byKey.get(`${p.artifact.id}/${p.version}`)!);
-    emit(tx, ...created.map((v, i) => ({ kind: EventKind.ARTIFACT_VERSION_CREATED, projectId, subject: 'ArtifactVersion' as const, subjectId: v.id,
-      data: { artifact: planned[i].artifact.name, version: v.version } })));
+    emit(tx, ...created.map((v, i) => artifactVersionCreated(v, planned[i].artifact.name)));
     await this.tags.applyMany(tx, by, projectId, created.map((v, i) => ({
       target: { type: 'ARTIFACT_VERSION' as const, id: v.id, projectId, scopeId: v.artifactId },
       tags: [...(specs[i].tags ?? []), ...(producer?.cascade ?? [])],

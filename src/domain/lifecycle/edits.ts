@@ -3,8 +3,13 @@
 import { EntityManager } from 'typeorm';
 import { ConflictError } from '../../graphql/errors';
 import { EventKind } from '../events/event-kind';
-import { emit } from '../events/events.outbox';
+import { emit, NewEvent } from '../events/events.outbox';
 import { KindName, KINDS } from '../kinds';
+
+/** Fields of a row that changed, named as in GraphQL (`startedAt`). */
+export const entityUpdated = (kind: KindName, projectId: string, id: string, fields: string[]): NewEvent => ({
+  kind: EventKind.ENTITY_UPDATED, projectId, subject: kind, subjectId: id, data: { fields },
+});
 
 /** Runs `check` on a field that was given; undefined (absent) stays undefined. */
 export function given<T, R>(value: T | undefined, check: (v: T) => R): R | undefined {
@@ -34,7 +39,6 @@ export async function updateRow(tx: EntityManager, kind: KindName, row: Record<s
   const sets = entries.map(([column], i) => `${column} = $${i + 3}`).join(', ');
   const [[updated]] = await tx.query(`UPDATE ${KINDS[kind].table} SET ${sets} WHERE ${projectColumn} = $1 AND id = $2 RETURNING *`,
     [row[projectColumn], row.id, ...entries.map(([, v]) => v)]);
-  emit(tx, { kind: EventKind.ENTITY_UPDATED, projectId: updated[projectColumn], subject: kind, subjectId: updated.id,
-    data: { fields: entries.map(([c]) => c.replace(/_([a-z])/g, (_, ch: string) => ch.toUpperCase())) } });
+  emit(tx, entityUpdated(kind, updated[projectColumn], updated.id, entries.map(([c]) => c.replace(/_([a-z])/g, (_, ch: string) => ch.toUpperCase()))));
   return updated;
 }

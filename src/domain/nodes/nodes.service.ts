@@ -12,12 +12,17 @@ import type { ApiKey } from '../auth/api-key.entity';
 import { ProjectKind, writable } from '../access';
 import { canSeeProject } from '../auth/principal';
 import { Role } from '../auth/role';
-import { KINDS, METADATA_KINDS, TAGGABLE_KINDS } from '../kinds';
+import { KindName, KINDS, METADATA_KINDS, TAGGABLE_KINDS } from '../kinds';
 import { Tag } from '../tags/tag.entity';
 import type { TagsService, TagTarget } from '../tags/tags.service';
 import { TagInput } from '../tags/tags.types';
 import { EventKind } from '../events/event-kind';
-import { emit } from '../events/events.outbox';
+import { emit, NewEvent } from '../events/events.outbox';
+
+/** A merge of keys into a row's metadata, whoever merged them (logMetadata, OpenLineage facets). */
+export const metadataLogged = (kind: KindName, projectId: string, id: string, keys: string[]): NewEvent => ({
+  kind: EventKind.METADATA_LOGGED, projectId, subject: kind, subjectId: id, data: { keys },
+});
 
 export class NodesService {
   constructor(private readonly db: DataSource, private readonly tags: TagsService) {}
@@ -81,7 +86,7 @@ export class NodesService {
         `UPDATE ${kind.table} SET metadata = metadata || $3::jsonb WHERE project_id = $1 AND id = $2 RETURNING *, octet_length(metadata::text) AS __size`,
         [row.project_id, id, JSON.stringify(patch)]);
       if (updated.__size >= MAX_METADATA_BYTES) throw new BadUserInputError('metadata would grow to 1 MB or more', 'metadata');
-      emit(tx, { kind: EventKind.METADATA_LOGGED, projectId: row.project_id, subject: type, subjectId: id, data: { keys: Object.keys(patch) } });
+      emit(tx, metadataLogged(type, row.project_id, id, Object.keys(patch)));
       return hydrate(this.db, ENTITY_OF[type], updated);
     });
   }

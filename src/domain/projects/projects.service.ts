@@ -33,15 +33,23 @@ export class ProjectsService {
     if (!coversProjects(ctx.principal, [name])) {
       throw new ForbiddenError(`this key is limited to projects ${ctx.principal.projects.join(', ')}; it can't create project "${name}"`);
     }
+    const displayName = validateText(input.displayName, 'displayName', 255);
+    const description = validateText(input.description, 'description');
     return transaction(this.db, async (tx) => {
-      const [row] = await tx.query(
-        `INSERT INTO project (name, display_name, description) VALUES ($1, $2, $3)
-         ON CONFLICT (name) DO NOTHING RETURNING *`,
-        [name, validateText(input.displayName, 'displayName', 255), validateText(input.description, 'description')]);
-      if (!row) throw new ConflictError(`project "${name}" already exists`);
-      emit(tx, { kind: EventKind.PROJECT_CREATED, projectId: row.id, subject: 'Project', subjectId: row.id, data: { name } });
-      return hydrate(this.db, Project, row);
+      const project = await this.insert(tx, { name, displayName, description });
+      if (!project) throw new ConflictError(`project "${name}" already exists`);
+      return project;
     });
+  }
+
+  /** A new project inside the caller's transaction (whose caller checked it may create it), or null when the name is taken. */
+  async insert(tx: EntityManager, fields: { name: string; displayName: string | null; description: string | null }): Promise<Project | null> {
+    const [row] = await tx.query(
+      'INSERT INTO project (name, display_name, description) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING RETURNING *',
+      [fields.name, fields.displayName, fields.description]);
+    if (!row) return null;
+    emit(tx, { kind: EventKind.PROJECT_CREATED, projectId: row.id, subject: 'Project', subjectId: row.id, data: { name: fields.name } });
+    return hydrate(this.db, Project, row);
   }
 
   /** Project names stay fixed: api keys name the projects they are limited to. */

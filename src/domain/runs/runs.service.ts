@@ -20,11 +20,23 @@ import { isTerminal, RunStatus } from './run-status';
 import { RecordStepInput, StartRunInput } from './runs.types';
 import { StepRun } from './step-run.entity';
 import { EventKind } from '../events/event-kind';
-import { emit } from '../events/events.outbox';
+import { emit, NewEvent } from '../events/events.outbox';
 
 const MAX_CONFIG_BYTES = 1024 * 1024;
 /** Inputs and outputs a step may have (each); more is BAD_USER_INPUT, keeping one step's transaction short. */
 export const MAX_STEP_ARTIFACTS = 1000;
+
+/** The events of a run and its steps, whichever door (these mutations, OpenLineage) made the change. */
+export const runStarted = (run: PipelineRun, pipeline: string): NewEvent => ({
+  kind: EventKind.RUN_STARTED, projectId: run.projectId, subject: 'PipelineRun', subjectId: run.id, data: { name: run.name, pipeline, status: run.status },
+});
+export const runFinished = (run: PipelineRun, from: RunStatus): NewEvent => ({
+  kind: EventKind.RUN_FINISHED, projectId: run.projectId, subject: 'PipelineRun', subjectId: run.id, data: { status: run.status, from },
+});
+export const stepRecorded = (step: StepRun, run: string, counts: { inputs: number; outputs: number }): NewEvent => ({
+  kind: EventKind.STEP_RECORDED, projectId: step.projectId, subject: 'StepRun', subjectId: step.id,
+  data: { name: step.name, status: step.status, run, inputs: counts.inputs, outputs: counts.outputs },
+});
 
 function runName(pipeline: string): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
@@ -76,8 +88,7 @@ export class RunsService {
             stackId, modelVersion?.id ?? null]);
         if (!row) throw new ConflictError(`run "${name}" already exists in project "${project.name}"`);
         const run = hydrate(this.db, PipelineRun, row);
-        emit(tx, { kind: EventKind.RUN_STARTED, projectId: project.id, subject: 'PipelineRun', subjectId: run.id,
-          data: { name: run.name, pipeline: pipeline.name, status: run.status } });
+        emit(tx, runStarted(run, pipeline.name));
         await this.tags.apply(tx, ctx.principal, { type: 'PIPELINE_RUN', id: run.id, projectId: project.id, scopeId: pipeline.id }, input.tags ?? []);
         return run;
       });
@@ -133,8 +144,7 @@ export class RunsService {
           [run.projectId, run.id, name, input.status, metadata, startedAt, endedAt]);
         if (!row) throw new ConflictError(`run "${run.name}" already has a step "${name}"`);
         const step = hydrate(this.db, StepRun, row);
-        emit(tx, { kind: EventKind.STEP_RECORDED, projectId: run.projectId, subject: 'StepRun', subjectId: step.id,
-          data: { name: step.name, status: step.status, run: run.name, inputs: inputs.length, outputs: outputs.length } });
+        emit(tx, stepRecorded(step, run.name, { inputs: inputs.length, outputs: outputs.length }));
         if (inputs.length) {
           await tx.query(
             `INSERT INTO step_input (project_id, step_run_id, name, artifact_version_id)
@@ -170,8 +180,9 @@ export class RunsService {
         `UPDATE pipeline_run SET status = $3, ended_at = CASE WHEN $4 THEN clock_timestamp() END
          WHERE project_id = $1 AND id = $2 RETURNING *`,
         [run.projectId, run.id, status, isTerminal(status)]);
-      emit(tx, { kind: EventKind.RUN_FINISHED, projectId: run.projectId, subject: 'PipelineRun', subjectId: run.id, data: { status, from: run.status } });
-      return hydrate(this.db, PipelineRun, row);
+      const finished = hydrate(this.db, PipelineRun, row);
+      emit(tx, runFinished(finished, run.status));
+      return finished;
     });
   }
 
