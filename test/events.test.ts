@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { codeOf, startTestApp, TestApp } from './helpers/app';
+import { Ev, EVENTS, eventsOf as eventsOfApp } from './helpers/events';
 import { createProject, recordStep, startRun } from './helpers/fixtures';
 
 let app: TestApp;
@@ -9,25 +10,7 @@ before(async () => {
 });
 after(() => app.close());
 
-interface Ev { sequence: string; kind: string; actor: string; subjectId: string; data: any; project: { name: string } | null }
-
-const EVENTS = `query($f: EventFilter, $first: Int, $after: String) {
-  events(filter: $f, first: $first, after: $after) {
-    totalCount pageInfo { hasNextPage endCursor }
-    nodes { sequence kind actor subjectId data project { name } }
-  }
-}`;
-
-async function eventsOf(filter: Record<string, unknown>, token?: string): Promise<Ev[]> {
-  const out: Ev[] = [];
-  let cursor: string | null = null;
-  for (;;) {
-    const page: any = (await app.ok(EVENTS, { f: filter, first: 1000, after: cursor }, { token })).events;
-    out.push(...page.nodes);
-    if (!page.pageInfo.hasNextPage) return out;
-    cursor = page.pageInfo.endCursor;
-  }
-}
+const eventsOf = (filter: Record<string, unknown>, token?: string) => eventsOfApp(app, filter, token);
 
 const kinds = (events: Ev[]) => events.map((e) => e.kind);
 

@@ -2,13 +2,14 @@
 // LISTEN/NOTIFY, resume with `after`, scope filtering and revoked keys.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { Client as GraphqlWsClient, createClient } from 'graphql-ws';
+import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { App, closeApp, createApp } from '../src/app';
 import { loadConfig } from '../src/config';
 import { createLogger } from '../src/logger';
 import { HttpServer, startHttpServer } from '../src/server';
 import { createTestDatabase } from './helpers/app';
+import { subscribe } from './helpers/events';
 import { okAt } from './helpers/http-gql';
 
 const ADMIN = 'admin-secret-for-subscription-tests';
@@ -38,36 +39,6 @@ after(async () => {
   }
   await database?.drop();
 });
-
-interface Received { sequence: string; kind: string; subjectId: string; project: { name: string } | null; data: any }
-
-/** A subscriber that collects events and can wait for a number of them. */
-function subscribe(url: string, token: string, variables: Record<string, unknown>) {
-  const received: Received[] = [];
-  let closed: { code: number; reason: string } | null = null;
-  let notify = () => {};
-  const client: GraphqlWsClient = createClient({
-    url, webSocketImpl: WebSocket, retryAttempts: 0, lazy: false,
-    connectionParams: { Authorization: `Bearer ${token}` },
-    on: { closed: (e) => { closed = { code: (e as { code: number }).code, reason: String((e as { reason: string }).reason) }; notify(); } },
-  });
-  const dispose = client.subscribe<{ events: Received }>({
-    query: `subscription($f: EventFilter, $after: String) { events(filter: $f, after: $after) { sequence kind subjectId data project { name } } }`,
-    variables,
-  }, {
-    next: (m) => { if (m.data) received.push(m.data.events); notify(); },
-    error: () => notify(),
-    complete: () => notify(),
-  });
-  const until = async (done: () => boolean, what: string, ms = 15_000) => {
-    const deadline = Date.now() + ms;
-    while (!done()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; received ${received.length}, closed ${JSON.stringify(closed)}`);
-      await new Promise<void>((r) => { notify = r; setTimeout(r, 200); });
-    }
-  };
-  return { received, get closed() { return closed; }, until, stop: async () => { dispose(); await client.dispose(); } };
-}
 
 const pipelines = async (i: number, project: string, names: string[]) => {
   for (const n of names) await ok(i, `mutation { createPipeline(input: { project: "${project}", name: "${n}" }) { id } }`);

@@ -35,7 +35,7 @@ export function createServices(db: DataSource, options: { authRequired: boolean;
     stacks: new StacksService(db),
     auth: new AuthService(db, options.authRequired),
     nodes: new NodesService(db, tags),
-    openlineage: new OpenLineageService(db, pipelines, tags),
+    openlineage: new OpenLineageService(db, projects, pipelines, tags),
   };
 }
 

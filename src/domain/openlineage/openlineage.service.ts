@@ -8,12 +8,18 @@ import { BadUserInputError, ConflictError, NotFoundError } from '../../graphql/e
 import { hydrate } from '../../db/data-source';
 import { transaction } from '../../db/transaction';
 import { ArtifactVersion } from '../artifacts/artifact-version.entity';
-import { assertRole, canSeeProject, coversProjects, Principal } from '../auth/principal';
+import { artifactVersionCreated } from '../artifacts/artifacts.service';
+import { assertRole, canSeeProject, coversProjects } from '../auth/principal';
 import { Role, roleAtLeast } from '../auth/role';
+import { emit, NewEvent } from '../events/events.outbox';
+import { entityUpdated } from '../lifecycle/edits';
+import { metadataLogged } from '../nodes/nodes.service';
 import type { Pipeline } from '../pipelines/pipeline.entity';
 import type { PipelinesService } from '../pipelines/pipelines.service';
+import type { ProjectsService } from '../projects/projects.service';
 import { PipelineRun } from '../runs/pipeline-run.entity';
-import { RunStatus, TERMINAL_STATUSES } from '../runs/run-status';
+import { isTerminal, RunStatus, TERMINAL_STATUSES } from '../runs/run-status';
+import { runFinished, runStarted, stepRecorded } from '../runs/runs.service';
 import { StepRun } from '../runs/step-run.entity';
 import type { TagsService } from '../tags/tags.service';
 import {
@@ -66,6 +72,14 @@ const APPLY_EVENT = `
     'jobFacets', COALESCE(metadata#>'{openlineage,jobFacets}', '{}') || $8::jsonb,
     'inputFacets', COALESCE(metadata#>'{openlineage,inputFacets}', '{}') || $9::jsonb))`;
 
+// The row as it was before APPLY_EVENT (locked, so it is the newest), and what the update changed:
+// the change log records a change only where there is one.
+const WAS = `SELECT id AS was_id, status AS was_status, started_at AS was_started_at, ended_at AS was_ended_at, metadata AS was_metadata`;
+const CHANGED = `was_status AS "__from", started_at IS DISTINCT FROM was_started_at AS "__startedAt",
+  ended_at IS DISTINCT FROM was_ended_at AS "__endedAt", metadata IS DISTINCT FROM was_metadata AS "__metadata"`;
+interface Changed { __from: RunStatus; __startedAt: boolean; __endedAt: boolean; __metadata: boolean }
+const changedTimes = (c: Changed) => [...(c.__startedAt ? ['startedAt'] : []), ...(c.__endedAt ? ['endedAt'] : [])];
+
 // Versions to read, per artifact: the named one; else the newest that existed at $3 and that the
 // reading step ($4) did not produce itself (a run reading and writing one table reads the version
 // before its own); else the first external version, which stands for the data as it was before
@@ -92,7 +106,8 @@ function datasetMetadata(d: OlDataset, io: 'inputFacets' | 'outputFacets', extra
 }
 
 export class OpenLineageService {
-  constructor(private readonly db: DataSource, private readonly pipelines: PipelinesService, private readonly tags: TagsService) {}
+  constructor(private readonly db: DataSource, private readonly projects: ProjectsService, private readonly pipelines: PipelinesService,
+    private readonly tags: TagsService) {}
 
   /** The GraphQL door: its payload is a run, so only RunEvents. */
   async ingestRunEvent(ctx: Context, raw: unknown): Promise<IngestResult> {
@@ -122,6 +137,14 @@ export class OpenLineageService {
     return { kind: 'job', project, pipeline, datasets: datasets.size };
   }
 
+  /**
+   * The change log gets what the same changes would record through the mutations: a run made here
+   * RUN_STARTED (with the status it starts in), a status it moves to RUN_FINISHED (as finishRun), a
+   * step made here STEP_RECORDED, each new version ARTIFACT_VERSION_CREATED, new facets
+   * METADATA_LOGGED (as logMetadata), cascade tags TAG_ADDED; changes no mutation makes (a step's
+   * status and times, a late START's startedAt, a producer taking over a version) ENTITY_UPDATED
+   * naming the fields. An event that changes nothing records nothing.
+   */
   private async ingestRun(ctx: Context, tx: EntityManager, e: OlRunEvent): Promise<IngestResult> {
     // A child job's run lives in its parent's project, as a step of the parent's run.
     const home = e.parent ?? { ...e.job, runId: e.runId };
@@ -129,11 +152,14 @@ export class OpenLineageService {
     let found = await this.findRun(tx, project.id, e.runId);
     let mapping: OlRunRow;
     let run: PipelineRun;
+    let createdIn: string | null = null;
     if (found) {
       ({ mapping, run } = found);
     } else {
       const pipeline = await this.pipelines.ensure(tx, project.id, home.name);
-      run = await this.ensureRun(tx, project.id, pipeline.id, home.runId);
+      const ensured = await this.ensureRun(tx, project.id, pipeline.id, home.runId);
+      run = ensured.run;
+      if (ensured.created) createdIn = pipeline.name;
       // First events of a runId queue here; for a child, with those of its siblings of the same
       // job (retries), so the numbering of their steps is exact. Other children go on in parallel.
       await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`openlineage:${run.id}:${e.parent ? e.job.name : ''}`]);
@@ -150,14 +176,36 @@ export class OpenLineageService {
     // A finished run stays finished (the runs' state machine): later events leave its status and end time alone.
     const params = [status, e.eventType, e.eventTime, identity, e.runFacets, e.jobFacets, inputFacets, TERMINAL_STATUSES];
     // The run named by this runId: the run itself, or (for a child that is a parent too) its own run.
-    const [runRows] = await tx.query(`UPDATE pipeline_run SET ${APPLY_EVENT} WHERE project_id = $1 AND name = $2 AND deleted_at IS NULL RETURNING *`,
+    const [runRows]: [(Record<string, unknown> & Changed)[]] = await tx.query(
+      `WITH was AS (${WAS} FROM pipeline_run WHERE project_id = $1 AND name = $2 AND deleted_at IS NULL FOR NO KEY UPDATE)
+       UPDATE pipeline_run SET ${APPLY_EVENT} FROM was WHERE project_id = $1 AND id = was_id RETURNING pipeline_run.*, ${CHANGED}`,
       [project.id, e.runId, ...params]);
-    if (runRows[0]?.id === run.id) run = hydrate(this.db, PipelineRun, runRows[0]);
+    const finished: NewEvent[] = [];
+    const runEvents: NewEvent[] = [];
+    for (const row of runRows) {
+      const updated = hydrate(this.db, PipelineRun, row);
+      if (updated.id === run.id) run = updated;
+      if (updated.id === run.id && createdIn !== null) continue;
+      if (row.__metadata) runEvents.push(metadataLogged('PipelineRun', project.id, updated.id, ['openlineage']));
+      if (row.__from !== updated.status) finished.push(runFinished(updated, row.__from));
+      else if (changedTimes(row).length) runEvents.push(entityUpdated('PipelineRun', project.id, updated.id, changedTimes(row)));
+    }
+    if (createdIn !== null) {
+      // Made by this event: it starts as what the event makes it, or INITIALIZING if the event finishes it too.
+      const startedAs = isTerminal(run.status) ? RunStatus.INITIALIZING : run.status;
+      runEvents.unshift(runStarted({ ...run, status: startedAs }, createdIn));
+      if (startedAs !== run.status) finished.push(runFinished(run, startedAs));
+    }
+    emit(tx, ...runEvents);
     let step: StepRun | null = null;
+    let stepChanged: Changed | null = null;
     if (mapping.step_run_id) {
-      const [[row]] = await tx.query(`UPDATE step_run SET ${APPLY_EVENT} WHERE project_id = $1 AND id = $2 RETURNING *`,
+      const [[row]] = await tx.query(
+        `WITH was AS (${WAS} FROM step_run WHERE project_id = $1 AND id = $2 FOR NO KEY UPDATE)
+         UPDATE step_run SET ${APPLY_EVENT} FROM was WHERE project_id = $1 AND id = was_id RETURNING step_run.*, ${CHANGED}`,
         [project.id, mapping.step_run_id, ...params]);
       step = hydrate(this.db, StepRun, row);
+      if (!newStep) stepChanged = row;
     }
 
     // Outputs are intentions until the run completes: remembered, and made into versions by a
@@ -176,13 +224,37 @@ export class OpenLineageService {
     if (!step && (e.inputs.length || produce.length)) step = await this.ownStep(tx, run, e);
     const datasets = await this.ensureDatasets(tx, project.id, [...e.inputs, ...produce]);
     const artifactNames = new Map([...datasets.values()].map((d) => [d.artifactId, d.artifactName]));
-    if (!step) return { run, step, inputs: [], outputs: [], artifactNames };
+    if (!step) {
+      emit(tx, ...finished);
+      return { run, step, inputs: [], outputs: [], artifactNames };
+    }
 
     const fresh = newStep || !mapping.step_run_id;
-    const inputs = await this.readInputs(tx, project.id, step, e, datasets, fresh);
-    const outputs = await this.produceOutputs(tx, ctx.principal, project.id, run, step, produce, e, datasets, fresh);
+    const read = await this.readInputs(tx, project.id, step, e, datasets, fresh);
+    const made = await this.produceOutputs(tx, project.id, run, step, produce, e, datasets, fresh);
+    const nameOf = (v: ArtifactVersion) => artifactNames.get(v.artifactId)!;
+    emit(tx, ...read.created.map((v) => artifactVersionCreated(v, nameOf(v))));
+    if (fresh) {
+      emit(tx, stepRecorded(step, run.name, { inputs: read.linked, outputs: made.created.length + made.claimed.length }));
+    } else if (stepChanged) {
+      if (stepChanged.__metadata) emit(tx, metadataLogged('StepRun', project.id, step.id, ['openlineage']));
+      const fields = [...(stepChanged.__from !== step.status ? ['status'] : []), ...changedTimes(stepChanged), ...(read.linked ? ['inputs'] : [])];
+      if (fields.length) emit(tx, entityUpdated('StepRun', project.id, step.id, fields));
+    }
+    emit(tx, ...made.created.map((v) => artifactVersionCreated(v, nameOf(v))));
+    emit(tx, ...made.claimed.flatMap((v) => [entityUpdated('ArtifactVersion', project.id, v.id, ['producedBy']),
+      metadataLogged('ArtifactVersion', project.id, v.id, ['openlineage'])]));
+    const madeHere = [...made.created, ...made.claimed];
+    if (madeHere.length) {
+      // Cascade tags of the run reach what it produces, as for versions recorded through recordStep.
+      const cascade = await this.tags.cascadeTagsOf(tx, project.id, run.id);
+      await this.tags.applyMany(tx, ctx.principal, project.id, cascade.length ? madeHere.map((v) => ({
+        target: { type: 'ARTIFACT_VERSION' as const, id: v.id, projectId: project.id, scopeId: v.artifactId }, tags: cascade,
+      })) : []);
+    }
+    emit(tx, ...finished);
     const named = new Set(e.outputs.map((d) => datasets.get(d.key)?.artifactId));
-    return { run, step, inputs, outputs: outputs.filter((v) => named.has(v.artifactId)), artifactNames };
+    return { run, step, inputs: read.versions, outputs: made.produced.filter((v) => named.has(v.artifactId)), artifactNames };
   }
 
   /** The project of a namespace; created on first use when the caller may create projects. */
@@ -192,9 +264,9 @@ export class OpenLineageService {
     const [row] = await tx.query('SELECT id, name FROM project WHERE name = $1', [name]);
     if (row && (canSeeProject(p, row.id) || coversProjects(p, [name]))) return row;
     if (!row && roleAtLeast(p.role, Role.ADMIN) && coversProjects(p, [name])) {
-      const [created] = await tx.query(
-        'INSERT INTO project (name, display_name, description) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING RETURNING id, name',
-        [name, [...namespace].slice(0, 255).join(''), `Created for the OpenLineage namespace ${JSON.stringify(namespace)}.`]);
+      const created = await this.projects.insert(tx, {
+        name, displayName: [...namespace].slice(0, 255).join(''), description: `Created for the OpenLineage namespace ${JSON.stringify(namespace)}.`,
+      });
       return created ?? (await tx.query('SELECT id, name FROM project WHERE name = $1', [name]))[0];
     }
     // The same words whether the project is missing or hidden from this key.
@@ -219,13 +291,13 @@ export class OpenLineageService {
   }
 
   /** The pipeline run named by a runId, created on first use (by its own event or a child's). */
-  private async ensureRun(tx: EntityManager, projectId: string, pipelineId: string, runUuid: string): Promise<PipelineRun> {
+  private async ensureRun(tx: EntityManager, projectId: string, pipelineId: string, runUuid: string): Promise<{ run: PipelineRun; created: boolean }> {
     const [created] = await tx.query(
       `INSERT INTO pipeline_run (project_id, pipeline_id, name, status) VALUES ($1, $2, $3, $4)
        ON CONFLICT (project_id, name) WHERE deleted_at IS NULL DO NOTHING RETURNING *`,
       [projectId, pipelineId, runUuid, RunStatus.INITIALIZING]);
     const row = created ?? (await tx.query('SELECT * FROM pipeline_run WHERE project_id = $1 AND name = $2 AND deleted_at IS NULL', [projectId, runUuid]))[0];
-    return hydrate(this.db, PipelineRun, row);
+    return { run: hydrate(this.db, PipelineRun, row), created: Boolean(created) };
   }
 
   /**
@@ -311,10 +383,13 @@ export class OpenLineageService {
     return found;
   }
 
-  /** Links the step to the version of each input it read; an input nobody produced yet gets an external version. */
+  /**
+   * Links the step to the version of each input it read; an input nobody produced yet gets an
+   * external version. Returns the versions read, in input order, the external versions made and the number of new links.
+   */
   private async readInputs(tx: EntityManager, projectId: string, step: StepRun, e: OlRunEvent,
-    datasets: Map<string, DatasetRef>, newStep: boolean): Promise<ArtifactVersion[]> {
-    if (!e.inputs.length) return [];
+    datasets: Map<string, DatasetRef>, newStep: boolean): Promise<{ versions: ArtifactVersion[]; created: ArtifactVersion[]; linked: number }> {
+    if (!e.inputs.length) return { versions: [], created: [], linked: 0 };
     const wanted = e.inputs.map((d) => ({ d, ref: datasets.get(d.key)! }));
     const linked = new Map<string, ArtifactVersion>();
     // An input read again by a later event of the run keeps the version it was first linked to.
@@ -330,6 +405,7 @@ export class OpenLineageService {
       for (const r of rows) toLink.set(r.artifact_id as string, hydrate(this.db, ArtifactVersion, r));
     };
     let open = wanted.filter((w) => !linked.has(w.ref.artifactId));
+    let created: ArtifactVersion[] = [];
     if (open.length) await find(open);
     open = open.filter((w) => !toLink.has(w.ref.artifactId));
     if (open.length) {
@@ -337,7 +413,7 @@ export class OpenLineageService {
       await this.lockArtifacts(tx, projectId, open.map((w) => w.ref.artifactId));
       await find(open);
       open = open.filter((w) => !toLink.has(w.ref.artifactId));
-      const created = await this.createVersions(tx, projectId, open.map((w) => ({
+      created = await this.createVersions(tx, projectId, open.map((w) => ({
         artifactId: w.ref.artifactId, version: w.d.version, uri: datasetUri(w.d.namespace, w.d.name),
         metadata: datasetMetadata(w.d, 'inputFacets', { external: true }),
       })), e.eventTime, null);
@@ -351,18 +427,21 @@ export class OpenLineageService {
          SELECT $1, $2, n, v FROM unnest($3::text[], $4::uuid[]) AS x(n, v) ON CONFLICT DO NOTHING`,
         [projectId, step.id, rows.map((v) => nameOf.get(v.artifactId)!), rows.map((v) => v.id)]);
     }
-    return wanted.map((w) => linked.get(w.ref.artifactId) ?? toLink.get(w.ref.artifactId)!);
+    return { versions: wanted.map((w) => linked.get(w.ref.artifactId) ?? toLink.get(w.ref.artifactId)!), created, linked: toLink.size };
   }
 
-  /** Versions produced by the step: one per dataset however many events name it. */
-  private async produceOutputs(tx: EntityManager, by: Principal, projectId: string, run: PipelineRun, step: StepRun, produce: OlDataset[],
-    e: OlRunEvent, datasets: Map<string, DatasetRef>, newStep: boolean): Promise<ArtifactVersion[]> {
-    if (!produce.length) return [];
+  /**
+   * Versions produced by the step: one per dataset however many events name it. Returns them all,
+   * and apart those this event made and those it claimed (external versions a reader saw first).
+   */
+  private async produceOutputs(tx: EntityManager, projectId: string, run: PipelineRun, step: StepRun, produce: OlDataset[],
+    e: OlRunEvent, datasets: Map<string, DatasetRef>, newStep: boolean): Promise<{ produced: ArtifactVersion[]; created: ArtifactVersion[]; claimed: ArtifactVersion[] }> {
+    if (!produce.length) return { produced: [], created: [], claimed: [] };
     const existing: Record<string, unknown>[] = newStep ? [] : await tx.query(
       'SELECT * FROM artifact_version WHERE project_id = $1 AND producer_step_id = $2', [projectId, step.id]);
     const produced = new Map(existing.map((r) => [r.artifact_id as string, hydrate(this.db, ArtifactVersion, r)]));
     const todo = produce.map((d) => ({ d, ref: datasets.get(d.key)! })).filter((w) => !produced.has(w.ref.artifactId));
-    if (!todo.length) return [...produced.values()];
+    if (!todo.length) return { produced: [...produced.values()], created: [], claimed: [] };
     await this.lockArtifacts(tx, projectId, todo.map((w) => w.ref.artifactId));
     // A named version may exist already as the external version a reader saw first: this run produced it.
     const named = todo.filter((w) => w.d.version !== null);
@@ -396,15 +475,7 @@ export class OpenLineageService {
       metadata: datasetMetadata(w.d, 'outputFacets'), outputName: w.ref.artifactName,
     })), e.eventTime, { stepId: step.id, runId: run.id });
     for (const v of created) produced.set(v.artifactId, v);
-    const made = [...created, ...[...claimed].map((id) => produced.get(id)!)];
-    if (made.length) {
-      // Cascade tags of the run reach what it produces, as for versions recorded through recordStep.
-      const cascade = await this.tags.cascadeTagsOf(tx, projectId, run.id);
-      for (const v of cascade.length ? made : []) {
-        await this.tags.apply(tx, by, { type: 'ARTIFACT_VERSION', id: v.id, projectId, scopeId: v.artifactId }, cascade);
-      }
-    }
-    return [...produced.values()];
+    return { produced: [...produced.values()], created, claimed: [...claimed].map((id) => produced.get(id)!) };
   }
 
   /** Artifact rows locked in id order, so transactions that share datasets queue instead of deadlocking. */

@@ -27,10 +27,10 @@ const MAX_CONFIG_BYTES = 1024 * 1024;
 export const MAX_STEP_ARTIFACTS = 1000;
 
 /** The events of a run and its steps, whichever door (these mutations, OpenLineage) made the change. */
-export const runStarted = (run: PipelineRun, pipeline: string): NewEvent => ({
+export const runStarted = (run: Pick<PipelineRun, 'id' | 'projectId' | 'name' | 'status'>, pipeline: string): NewEvent => ({
   kind: EventKind.RUN_STARTED, projectId: run.projectId, subject: 'PipelineRun', subjectId: run.id, data: { name: run.name, pipeline, status: run.status },
 });
-export const runFinished = (run: PipelineRun, from: RunStatus): NewEvent => ({
+export const runFinished = (run: Pick<PipelineRun, 'id' | 'projectId' | 'status'>, from: RunStatus): NewEvent => ({
   kind: EventKind.RUN_FINISHED, projectId: run.projectId, subject: 'PipelineRun', subjectId: run.id, data: { status: run.status, from },
 });
 export const stepRecorded = (step: StepRun, run: string, counts: { inputs: number; outputs: number }): NewEvent => ({
