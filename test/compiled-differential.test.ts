@@ -135,6 +135,32 @@ async function seedDeletions() {
   await admin(`mutation($id: ID!) { restore(id: $id) { id } }`, { id: d.model.id });
 }
 
+/** Metadata that METADATA orders sort: numbers (some equal), strings, nested values, and rows without the key. */
+async function seedMetadata() {
+  const r = rng(SEED + 1);
+  const data = await admin(`{ project(name: "beta") { runs(first: 100) { nodes { id } } modelVersions(first: 100) { nodes { id } } } }`);
+  const targets = [...data.project.runs.nodes, ...data.project.modelVersions.nodes].map((n: { id: string }) => n.id);
+  for (const id of targets) {
+    if (r.chance(0.25)) continue;
+    const metadata = r.pick([{ score: r.pick([0.5, 0.91, 0.87, 0.91]) }, { score: r.pick(['high', 'low']) }, { n: r.int(1, 3), nested: { a: r.pick([1, 'x', null]) } },
+      { score: null }, { list: [r.int(1, 2)], big: 12345678901234 }]);
+    await admin(`mutation($id: ID!, $m: JSON!) { logMetadata(resource: $id, metadata: $m) { id } }`, { id, m: metadata });
+  }
+}
+
+/**
+ * Webhooks on both paths: one for every project, one limited to beta, each with deliveries made by
+ * pingWebhook (the receiver refuses the connection). Their kinds never occur after seeding, so the
+ * background sender adds no deliveries while the test runs.
+ */
+async function seedWebhooks() {
+  for (const [name, projects] of [['all-projects', []], ['beta-only', ['beta']]] as const) {
+    const id = (await admin(`mutation($i: CreateWebhookInput!) { createWebhook(input: $i) { webhook { id } } }`,
+      { i: { name, url: 'http://127.0.0.1:9/hook', projects, kinds: ['PROJECT_CREATED'] } })).createWebhook.webhook.id;
+    for (let i = 0; i < 3; i++) await admin(`mutation($id: ID!) { pingWebhook(id: $id) { status } }`, { id });
+  }
+}
+
 async function collectPools(): Promise<Pools> {
   const data = await admin(`{
     projects(first: 100) { nodes { id name
@@ -144,7 +170,8 @@ async function collectPools(): Promise<Pools> {
       models(first: 100, filter: { deleted: INCLUDE }) { nodes { id name } }
       modelVersions(first: 100, filter: { deleted: INCLUDE }) { nodes { id artifacts { name } } }
       tags(first: 100) { edges { cursor } nodes { id name } } } }
-    stacks(first: 100) { nodes { id name components { id flavor } } } }`);
+    stacks(first: 100) { nodes { id name components { id flavor } } }
+    apiKeys { id } webhooks { id deliveries(first: 2) { edges { cursor } } } }`);
   const ids: Pools['ids'] = {};
   const names = { pipeline: [], run: [], artifact: [], model: [], tag: [], stack: [], flavor: [], version: [], link: [] } as Pools['names'];
   const cursors: string[] = [];
@@ -169,6 +196,16 @@ async function collectPools(): Promise<Pools> {
     add('Stack', s.id); names.stack.push(s.name);
     for (const c of s.components) { add('StackComponent', c.id); names.flavor.push(c.flavor); }
   }
+  for (const k of data.apiKeys) add('ApiKey', k.id);
+  for (const w of data.webhooks) { add('Webhook', w.id); cursors.push(...w.deliveries.edges.map((e: { cursor: string }) => e.cursor)); }
+  // Cursors of METADATA orders, with and without the key (the latter carry a null sort value).
+  for (const key of ['score', 'n']) {
+    for (const direction of ['ASC', 'DESC']) {
+      const page = await admin(`query($o: ListOrder) { project(name: "beta") { runs(first: 100, orderBy: $o) { edges { cursor } }
+        modelVersions(first: 100, orderBy: $o) { edges { cursor } } } }`, { o: { field: 'METADATA', direction, metadataKey: key } });
+      cursors.push(...[...page.project.runs.edges, ...page.project.modelVersions.edges].filter((_, i) => i % 3 === 0).map((e: { cursor: string }) => e.cursor));
+    }
+  }
   const uniq = (xs: string[]) => [...new Set(xs)].sort();
   for (const k of Object.keys(names) as (keyof Pools['names'])[]) names[k] = uniq(names[k]);
   return { projects: data.projects.nodes.map((p: { name: string }) => p.name), names, ids, cursors, dates };
@@ -178,7 +215,9 @@ before(async () => {
   app = await startTestApp({ AUTH: 'required', ADMIN_API_KEY: ADMIN_KEY, EXECUTION_PATH_HEADER: 'true', MAX_QUERY_COST: '10000000000' });
   await seedExample(app.url, ADMIN_KEY);
   await seedBeta();
+  await seedMetadata();
   await seedDeletions();
+  await seedWebhooks();
   scopedKey = (await admin(`mutation { createApiKey(input: { name: "beta-reader", role: VIEWER, projects: ["beta"] }) { secret } }`)).createApiKey.secret;
   pools = await collectPools();
   schema = buildSchema(fs.readFileSync(path.join(ROOT, 'schema.graphql'), 'utf8'));
@@ -266,8 +305,63 @@ test(`${GENERATED} generated queries answer the same on both paths, for an admin
     if (answer.reason) reasons.set(answer.reason.replace(/"[^"]*"/g, '…'), (reasons.get(answer.reason.replace(/"[^"]*"/g, '…')) ?? 0) + 1);
   }
   if (process.env.DIFFERENTIAL_VERBOSE) console.log(paths, [...reasons].sort((a, b) => b[1] - a[1]));
-  // Most generated queries compile; the rest (lineage, api keys, refused arguments) fall back.
+  // Most generated queries compile; the rest (refused arguments, api keys and webhooks asked by a non-admin) fall back.
   assert.ok(paths.compiled > GENERATED / 2, JSON.stringify(paths));
+});
+
+test('api keys and webhooks answer the same on both paths: admins see those within their projects, others are refused', async () => {
+  const keys = (await admin(`mutation { a: createApiKey(input: { name: "differential-admin", role: ADMIN }) { secret }
+    b: createApiKey(input: { name: "beta-admin", role: ADMIN, projects: ["beta"] }) { secret }
+    e: createApiKey(input: { name: "beta-editor", role: EDITOR, projects: ["beta"] }) { secret } }`));
+  const everything = `query($first: Int!) { viewer { name role projects }
+    apiKeys(first: $first) { __typename id name role projects createdAt lastUsedAt revokedAt }
+    webhooks { id name url projects kinds createdAt deliveries(first: 2) { totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+      edges { cursor node { status attempts responseStatus error lastAttemptAt event { kind sequence actor subjectId subject { __typename id ... on Webhook { name } } } } } } } }`;
+  const seen: Record<string, number> = {};
+  for (const [label, token] of [['admin', keys.a.secret], ['beta admin', keys.b.secret]] as const) {
+    // A first request sets the key's lastUsedAt; it then stays for a minute, so both paths read the same.
+    await ask('{ viewer { name } }', {}, token, true);
+    for (const first of [100, 1]) {
+      const answer = await same(everything, { first }, token, `${label}, first ${first}`);
+      assert.equal(answer.path, 'compiled', answer.reason);
+      const data = (answer.body as { data: any }).data;
+      seen[`${label} ${first}`] = data.apiKeys.length;
+      if (first === 100) {
+        assert.ok(data.webhooks.every((w: { deliveries: { totalCount: number } }) => w.deliveries.totalCount === 3));
+        const ids = [...data.apiKeys, ...data.webhooks].map((n: { id: string }) => n.id);
+        const nodes = await same('query($ids: [ID!]!) { nodes(ids: $ids) { __typename id ... on ApiKey { name projects } ... on Webhook { url } } }', { ids }, token, `${label} nodes`);
+        assert.equal(nodes.path, 'compiled');
+      }
+    }
+    const page = (await ask(everything, { first: 1 }, token, true)).body as { data: any };
+    const after = page.data.webhooks[0].deliveries.pageInfo.endCursor;
+    await same('query($a: String) { webhooks { deliveries(first: 1, after: $a) { pageInfo { hasPreviousPage endCursor } nodes { attempts } } } }', { a: after }, token, `${label} after`);
+  }
+  assert.equal(seen['admin 1'], 1);
+  assert.ok(seen['admin 100'] > seen['beta admin 100'] && seen['beta admin 100'] >= 2, JSON.stringify(seen));
+  // Not an admin: FORBIDDEN, from the resolvers, on both paths; node(id) of a key or webhook is null.
+  for (const token of [keys.e.secret, scopedKey]) {
+    assert.equal((await same('{ apiKeys { id } }', {}, token, 'editor apiKeys')).path, 'resolvers');
+    await same('{ webhooks { id } }', {}, token, 'editor webhooks');
+    const ids = [...pools.ids.ApiKey, ...pools.ids.Webhook];
+    assert.equal((await same('query($ids: [ID!]!) { nodes(ids: $ids) { id } }', { ids }, token, 'editor nodes')).path, 'compiled');
+  }
+});
+
+test('a run\'s dag is cut at its limit as the resolvers cut it', async () => {
+  const runs = (await admin(`{ project(name: "beta") { runs(first: 100, filter: { deleted: INCLUDE }) { nodes { id steps { id } } } } }`)).project.runs.nodes;
+  const run = runs.reduce((a: { steps: unknown[] }, b: { steps: unknown[] }) => (b.steps.length > a.steps.length ? b : a));
+  const query = `query($id: ID!, $limit: Int!) { node(id: $id) { ... on PipelineRun { dag(limit: $limit) { truncated roots
+    nodes { __typename ... on StepRun { id name } ... on ArtifactVersion { id version } } edges { source target kind name } } } } }`;
+  const sizes = new Set<number>();
+  for (const limit of [1, 2, 3, 4, 5, 6, 8, 1000]) {
+    const answer = await same(query, { id: run.id, limit }, ADMIN_KEY, `dag(limit: ${limit})`);
+    assert.equal(answer.path, 'compiled');
+    const dag = (answer.body as { data: any }).data.node.dag;
+    assert.ok(dag.nodes.length <= limit);
+    sizes.add(dag.nodes.length);
+  }
+  assert.ok(sizes.size >= 3, `node counts ${[...sizes]}`);
 });
 
 test('with the api key cached, a compiled request is one statement; a revoked key is refused at once', async () => {

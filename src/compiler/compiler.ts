@@ -8,7 +8,7 @@ import {
 import { Sql } from '../db/sql';
 import type { Principal } from '../domain/auth/principal';
 import { DeletedMode, KindName, visibleConditions } from '../domain/kinds';
-import { FIELDS } from './fields';
+import { FIELDS, RESOLVER_ONLY } from './fields';
 
 /** Thrown while planning: this operation (or this request's arguments) goes to the resolvers. */
 export class Fallback extends Error {
@@ -120,7 +120,7 @@ export class Gen {
     const name = nodes[0].name.value;
     if (name === '__typename') return `'${type.name}'`;
     const compile = FIELDS[type.name]?.[name];
-    if (!compile) throw new Fallback(`${type.name}.${name} does not compile`, true);
+    if (!compile) throw new Fallback(RESOLVER_ONLY[`${type.name}.${name}`] ?? `${type.name}.${name} does not compile`, true);
     return compile(this, row, { nodes, def: type.getFields()[name] });
   }
 }

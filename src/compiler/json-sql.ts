@@ -13,9 +13,15 @@ export function globalIdSql(kind: KindName, idColumn: string): string {
   return base64url(`'${kind}:' || ${idColumn}::text`);
 }
 
-/** encodeCursor(field, sort, id): base64url(JSON.stringify([CURSOR_FIELD[field], sort, id])), sort being the column as text. */
-export function cursorSql(field: ListOrderField, sortColumn: string, idColumn: string): string {
-  return base64url(`'["${CURSOR_FIELD[field]}",' || to_json(${sortColumn}::text)::text || ',"' || ${idColumn}::text || '"]'`);
+/**
+ * encodeCursor(field, sort, id[, metadataKey]): base64url(JSON.stringify([CURSOR_FIELD[field], sort, id])), sort
+ * being the column as text; a METADATA cursor's sort is the jsonb value as text (null without the key),
+ * and `keyJson` (SQL text holding JSON.stringify(metadataKey)) ends it.
+ */
+export function cursorSql(field: ListOrderField, sortColumn: string, idColumn: string, keyJson?: string): string {
+  const sort = `COALESCE(to_json(${sortColumn}::text)::text, 'null')`;
+  const tail = keyJson ? `'",' || ${keyJson} || ']'` : `'"]'`;
+  return base64url(`'["${CURSOR_FIELD[field]}",' || ${sort} || ',"' || ${idColumn}::text || ${tail}`);
 }
 
 /**

@@ -10,7 +10,7 @@ import { requestScope } from '../../db/request-scope';
 import { transaction } from '../../db/transaction';
 import { ApiKey } from './api-key.entity';
 import { CreateApiKeyInput, CreatedApiKey } from './auth.types';
-import { ANONYMOUS, assertRole, coversProjects, Principal } from './principal';
+import { ANONYMOUS, assertRole, coversProjects, coversProjectsSql, Principal } from './principal';
 import { Role } from './role';
 
 export const hashSecret = (secret: string) => createHash('sha256').update(secret).digest('hex');
@@ -120,8 +120,7 @@ export class AuthService {
     assertRole(ctx.principal, Role.ADMIN, 'listing api keys');
     const scope = ctx.principal.projectIds === null ? null : ctx.principal.projects;
     const rows: Record<string, unknown>[] = await this.db.query(
-      `SELECT * FROM api_key WHERE $1::text[] IS NULL OR (cardinality(projects) > 0 AND projects <@ $1::text[])
-       ORDER BY created_at, id LIMIT $2`, [scope, first]);
+      `SELECT * FROM api_key WHERE $1::text[] IS NULL OR ${coversProjectsSql('projects', '$1')} ORDER BY created_at, id LIMIT $2`, [scope, first]);
     return rows.map((r) => hydrate(this.db, ApiKey, r)).filter((k) => this.canSee(ctx.principal, k));
   }
 }

@@ -23,6 +23,11 @@ export function coversProjects(principal: Principal, names: readonly string[]): 
   return principal.projectIds === null || (names.length > 0 && names.every((n) => principal.projects.includes(n)));
 }
 
+/** coversProjects in SQL, for a text[] column of project names and the SQL of a text[] parameter holding principal.projects. */
+export function coversProjectsSql(column: string, projectsParam: string): string {
+  return `(cardinality(${column}) > 0 AND ${column} <@ ${projectsParam}::text[])`;
+}
+
 export function assertRole(principal: Principal, needed: Role, action: string): void {
   if (!roleAtLeast(principal.role, needed)) {
     throw new ForbiddenError(`${action} needs the ${needed} role; this key has ${principal.role}`);
