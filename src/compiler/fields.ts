@@ -32,6 +32,8 @@ const node = (kind: KindName): Fields => ({
   ...(KINDS[kind].deletable ? { deletedAt: time('deleted_at') } : {}),
 });
 const where = (conds: string[]) => (conds.length ? ` WHERE ${conds.join(' AND ')}` : '');
+/** More conditions after a WHERE that has some. */
+const and = (conds: string[]) => conds.map((c) => ` AND ${c}`).join('');
 
 /** A row of `kind` (or null): `tail` may order and limit when several match. */
 function one(kind: KindName, deleted: DeletedMode, on: Where, tail?: (c: string) => string): FieldCompiler {
@@ -233,12 +235,19 @@ const deliveries: FieldCompiler = (g, row, f) => {
   });
 };
 
-/** Lookups by name inside a project (pipeline, run, artifact, model): the project by name, then the row. */
+/** A row of `kind` by name inside a project named by the caller: the project by name, then the row. */
+const inProjectByName = (g: Gen, c: string, project: string, name: string) =>
+  [`${c}.project_id = (SELECT p.id FROM project p WHERE p.name = ${g.sql.p(project)})`, `${c}.name = ${g.sql.p(name)}`];
+
+/** Lookups by name inside a project (pipeline, run, artifact, model, tag). */
 function byProjectAndName(kind: KindName): FieldCompiler {
-  return one(kind, 'EXCLUDE', (c, _row, g, f) => {
-    const args = g.args(f);
-    return [`${c}.project_id = (SELECT p.id FROM project p WHERE p.name = ${g.sql.p(args.project)})`, `${c}.name = ${g.sql.p(args.name)}`];
-  });
+  return one(kind, 'EXCLUDE', (c, _row, g, f) => inProjectByName(g, c, g.args(f).project, g.args(f).name));
+}
+
+/** The (project_id, id) of a live `kind` row (an artifact, a model) found by project and name, for the versions below it. */
+function parentKey(g: Gen, kind: KindName, project: string, name: string): string {
+  const p = g.alias('p');
+  return `(SELECT ${p}.project_id, ${p}.id FROM ${KINDS[kind].table} ${p}${where([...inProjectByName(g, p, project, name), ...g.visible(kind, p, 'EXCLUDE')])})`;
 }
 
 const DIGITS = /^\d+$/;
@@ -258,9 +267,7 @@ const Query: Fields = {
   artifactVersion: (g, _row, f) => {
     const args = g.args(f);
     const c = g.alias();
-    const artifact = `(SELECT a.project_id, a.id FROM artifact a WHERE a.project_id = (SELECT p.id FROM project p WHERE p.name = ${g.sql.p(args.project)})
-      AND a.name = ${g.sql.p(args.artifact)}${g.visible('Artifact', 'a', 'EXCLUDE').map((v) => ` AND ${v}`).join('')})`;
-    const conds = [`(${c}.project_id, ${c}.artifact_id) = ${artifact}`, ...g.visible('ArtifactVersion', c, 'EXCLUDE')];
+    const conds = [`(${c}.project_id, ${c}.artifact_id) = ${parentKey(g, 'Artifact', args.project, args.artifact)}`, ...g.visible('ArtifactVersion', c, 'EXCLUDE')];
     const tail = args.version === 'latest' ? `ORDER BY ${c}.created_at DESC, ${c}.id DESC LIMIT 1` : '';
     if (args.version !== 'latest') conds.push(`${c}.version = ${g.sql.p(args.version)}`);
     return `(SELECT ${g.object('ArtifactVersion', c, f.nodes)} FROM artifact_version ${c}${where(conds)} ${tail})`;
@@ -269,9 +276,7 @@ const Query: Fields = {
   modelVersion: (g, _row, f) => {
     const args = g.args(f);
     const c = g.alias();
-    const model = `(SELECT m.project_id, m.id FROM model m WHERE m.project_id = (SELECT p.id FROM project p WHERE p.name = ${g.sql.p(args.project)})
-      AND m.name = ${g.sql.p(args.model)}${g.visible('Model', 'm', 'EXCLUDE').map((v) => ` AND ${v}`).join('')})`;
-    const conds = [`(${c}.project_id, ${c}.model_id) = ${model}`, ...g.visible('ModelVersion', c, 'EXCLUDE')];
+    const conds = [`(${c}.project_id, ${c}.model_id) = ${parentKey(g, 'Model', args.project, args.model)}`, ...g.visible('ModelVersion', c, 'EXCLUDE')];
     const ref: string = args.version;
     const lower = ref.toLowerCase();
     let tail = '';
@@ -352,7 +357,7 @@ function lineage(g: Gen, _row: string, f: FieldRef): string {
   const cte = (name: string) => `${l}_${name}`;
   const idParam = `${g.sql.p(id)}::uuid`;
   const depthParam = `${g.sql.p(depth)}::int`;
-  const vis = g.visible(type, 't', 'INCLUDE').map((v) => ` AND ${v}`).join('');
+  const vis = and(g.visible(type, 't', 'INCLUDE'));
   const rootsSql = {
     ArtifactVersion: `SELECT 'A'::text AS kind, ${idParam} AS id, 1::bigint AS ord`,
     StepRun: `SELECT 'S'::text AS kind, ${idParam} AS id, 1::bigint AS ord`,
@@ -491,7 +496,7 @@ function dag(g: Gen, row: string, f: FieldRef): string {
           SELECT 0 AS k1, w.seq AS k2, ${g.object('StepRun', st, nodes)} AS j FROM ${walk} w JOIN step_run ${st} ON ${st}.id = w.id
             WHERE w.k = 'S' AND w.cnt <= ${limit}
           UNION ALL
-          SELECT 1, w.seq, ${g.object('ArtifactVersion', av, nodes)} FROM ${walk} w JOIN artifact_version ${av} ON ${av}.id = w.id${g.visible('ArtifactVersion', av, 'INCLUDE').map((v) => ` AND ${v}`).join('')}
+          SELECT 1, w.seq, ${g.object('ArtifactVersion', av, nodes)} FROM ${walk} w JOIN artifact_version ${av} ON ${av}.id = w.id${and(g.visible('ArtifactVersion', av, 'INCLUDE'))}
             WHERE w.k = 'A' AND w.is_new AND w.cnt <= ${limit}) n)`;
       default: {
         const edge = objectOf(g, 'LineageEdge', nodes, (n) => {
@@ -506,7 +511,7 @@ function dag(g: Gen, row: string, f: FieldRef): string {
       }
     }
   });
-  const vis = (alias: string) => g.visible('StepRun', alias, 'INCLUDE').map((v) => ` AND ${v}`).join('');
+  const vis = (alias: string) => and(g.visible('StepRun', alias, 'INCLUDE'));
   // The items of the walk in its order: each step (of the first `limit`), then its edges among the first 2 × limit.
   return `(WITH ${steps} AS (SELECT s.id, row_number() OVER (ORDER BY s.created_at, s.id) AS n FROM step_run s
       WHERE s.run_id = ${row}.id${vis('s')} ORDER BY s.created_at, s.id LIMIT ${limit + 1}),
