@@ -97,7 +97,9 @@ test('the server serves the console at /ui: deep links get index.html under a st
     assert.match(csp, /default-src 'none'/);
     assert.match(csp, /script-src 'self';/);
     assert.match(csp, /style-src 'self';/);
-    assert.match(csp, /connect-src 'self';/);
+    // Its own /graphql over HTTP and WebSocket (live updates), nowhere else.
+    const host = new URL(origin).host.replace(/\./g, '\\.');
+    assert.match(csp, new RegExp(`connect-src 'self' ws://${host} wss://${host};`));
     assert.doesNotMatch(csp, /https?:|unsafe/, 'nothing from another host, nothing inline');
     const html = await res.text();
     const assets = [...html.matchAll(/(?:src|href)="(\/ui\/assets\/[^"]+)"/g)].map((m) => m[1]);

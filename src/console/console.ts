@@ -26,12 +26,24 @@ const TYPES: Record<string, string> = {
 };
 
 // Everything the console needs comes from this origin: scripts and styles are files of the build
-// (no inline code), and the only place it talks to is this server's /graphql.
-export const CONSOLE_SECURITY_HEADERS = {
-  'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-};
+// (no inline code), and the only place it talks to is this server's /graphql, over HTTP and, for
+// live updates, over a WebSocket. CSP Level 3 lets 'self' match ws: and wss: on the page's own host
+// and port, but not every browser in use does: those sources are named too, for that host only.
+const CSP = (sockets: string) =>
+  `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'${sockets}; manifest-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
+
+// A host name or IP literal with an optional port, and nothing else: the value goes into the
+// policy, where a space or a semicolon would add sources or directives.
+const PLAIN_HOST = /^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i;
+
+export function consoleSecurityHeaders(host: string | undefined): Record<string, string> {
+  const sockets = host && PLAIN_HOST.test(host) ? ` ws://${host} wss://${host}` : '';
+  return {
+    'content-security-policy': CSP(sockets),
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+  };
+}
 
 type Asset = StaticAsset;
 
@@ -104,5 +116,5 @@ export async function serveConsole(req: http.IncomingMessage, res: http.ServerRe
   }
   // A missing file is a 404; any other path is a page of the app (a shared link).
   if (rel.startsWith('assets/') || /\.[a-z0-9]{1,5}$/i.test(rel)) return plain(res, 404, `no file ${url.pathname}`);
-  sendAsset(req, res, assets.get('index.html')!, { 'cache-control': 'no-cache', ...CONSOLE_SECURITY_HEADERS });
+  sendAsset(req, res, assets.get('index.html')!, { 'cache-control': 'no-cache', ...consoleSecurityHeaders(req.headers.host) });
 }

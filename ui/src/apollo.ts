@@ -4,6 +4,9 @@
 import { ApolloClient, ApolloLink, HttpLink, InMemoryCache } from '@apollo/client';
 import type { FieldPolicy, TypePolicies } from '@apollo/client/cache';
 import { SetContextLink } from '@apollo/client/link/context';
+import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
+import { OperationTypeNode } from 'graphql';
+import { createClient as createWsClient } from 'graphql-ws';
 import { relayStylePagination } from '@apollo/client/utilities';
 import possibleTypesResult, { CONNECTION_FIELDS } from './generated/possible-types';
 import { getApiKey } from './auth';
@@ -21,6 +24,9 @@ function typePolicies(): TypePolicies {
   // No id: embedded in their owner, merged field by field.
   policies.LineageGraph = { keyFields: false };
   policies.Viewer = { keyFields: false };
+  // An event is read once, for its subject: kept as the subscription's latest value, not one
+  // cache entry per event for as long as the tab is open.
+  policies.Event = { keyFields: false };
   return policies;
 }
 
@@ -29,10 +35,28 @@ const auth = new SetContextLink((prev) => {
   return key ? { headers: { ...prev.headers, authorization: `Bearer ${key}` } } : {};
 });
 
-// Subscriptions (graphql-ws) slot in here later with ApolloLink.split on the operation type,
-// sending subscriptions over a WebSocket link and everything else over HTTP; the cache
-// normalizes what they deliver exactly like query results.
-const link: ApolloLink = ApolloLink.from([auth, new HttpLink({ uri: GRAPHQL_PATH })]);
+/**
+ * Subscriptions go over graphql-ws to this server's own /graphql (the page's CSP allows no other
+ * socket). The key is read at every connect, so a new sign-in is used by the next connection.
+ * No retries here: a socket that closes ends the subscription, and the live layer (live.tsx)
+ * subscribes again with `after` = the last sequence it saw, so nothing is missed in between.
+ */
+export const liveSocket = createWsClient({
+  url: () => `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${GRAPHQL_PATH}`,
+  connectionParams: () => {
+    const key = getApiKey();
+    return key ? { Authorization: `Bearer ${key}` } : {};
+  },
+  retryAttempts: 0,
+  // Traffic on a quiet socket, so that proxies do not close it as idle.
+  keepAlive: 20_000,
+});
+
+const link: ApolloLink = ApolloLink.split(
+  ({ operationType }) => operationType === OperationTypeNode.SUBSCRIPTION,
+  new GraphQLWsLink(liveSocket),
+  ApolloLink.from([auth, new HttpLink({ uri: GRAPHQL_PATH })]),
+);
 
 export function createClient() {
   return new ApolloClient({

@@ -11,6 +11,7 @@ import { ProjectPage } from './pages/project';
 import { ModelListPage, ArtifactListPage, RunListPage } from './pages/lists';
 import { ModelPage } from './pages/model';
 import { ArtifactPage } from './pages/artifact';
+import { LiveIndicator, LiveProvider } from './live';
 
 // The graph pages carry React Flow and the layout engine: loaded when first opened.
 const RunPage = lazy(() => import('./pages/run'));
@@ -102,21 +103,25 @@ export function App() {
   };
   return (
     <ViewerContext.Provider value={viewer}>
-      <a className="skip" href="#main">Skip to content</a>
-      <header className="top">
-        <Link to="/" className="brand">ml-asset-graph</Link>
-        <ProjectNav />
-        <div className="who">
-          <span data-testid="viewer">{viewer.name} · {viewer.role}</span>
-          {getApiKey() ? <button type="button" onClick={signOut}>Forget key</button> : null}
-          <a href="/graphql">Playground</a>
-        </div>
-      </header>
-      <main id="main">
-        <Suspense fallback={<Loading />}>
-          <Routes />
-        </Suspense>
-      </main>
+      {/* One live connection per key: signing in with another key opens a new one. */}
+      <LiveProvider key={getApiKey() ?? ''}>
+        <a className="skip" href="#main">Skip to content</a>
+        <header className="top">
+          <Link to="/" className="brand">ml-asset-graph</Link>
+          <ProjectNav />
+          <div className="who">
+            <LiveIndicator />
+            <span data-testid="viewer">{viewer.name} · {viewer.role}</span>
+            {getApiKey() ? <button type="button" onClick={signOut}>Forget key</button> : null}
+            <a href="/graphql">Playground</a>
+          </div>
+        </header>
+        <main id="main">
+          <Suspense fallback={<Loading />}>
+            <Routes />
+          </Suspense>
+        </main>
+      </LiveProvider>
     </ViewerContext.Provider>
   );
 }

@@ -5,6 +5,7 @@ import { ErrorMessage, NotFound } from '../errors';
 import { parseFilter } from '../filter';
 import { Link, path, useLocation, withQuery } from '../router';
 import { Breadcrumbs, FilterBox, Loading, LoadMore, Page, usePageSize, StageBadge, Tags, Time } from '../components/common';
+import { idsOf, inProject, isLifecycle, useLive } from '../live';
 
 function StepLink({ project, step }: { project: string; step: StepLabelFragment }) {
   return <Link to={path('p', project, 'runs', step.run.name)}>{step.run.pipeline.name}/<wbr />{step.run.name}/<wbr />{step.name}</Link>;
@@ -13,7 +14,15 @@ function StepLink({ project, step }: { project: string; step: StepLabelFragment 
 export function ArtifactPage({ project, artifact }: { project: string; artifact: string }) {
   const pageSize = usePageSize();
   const filter = parseFilter(useLocation().query.get('q') ?? '');
-  const { data, error, loading, fetchMore } = useQuery(ArtifactPageDocument, { variables: { project, artifact, first: pageSize, filter } });
+  const { data, error, loading, fetchMore, refetch } = useQuery(ArtifactPageDocument, { variables: { project, artifact, first: pageSize, filter } });
+  // New versions are new rows; a step that reads one adds a consumer (which version it read is not
+  // in the event, so any step with inputs reads the page again).
+  const artifactId = data?.artifact?.id;
+  useLive(
+    (e) => inProject(e, project) && ((e.kind === 'ARTIFACT_VERSION_CREATED' && idsOf(e).includes(artifactId ?? ''))
+      || (e.kind === 'STEP_RECORDED' && Number((e.data as { inputs?: number }).inputs) > 0) || isLifecycle(e)),
+    () => refetch(),
+  );
   if (error && !data) return <Page title={artifact}><Breadcrumbs project={project} /><ErrorMessage error={error} /></Page>;
   if (!data) return <Loading />;
   const a = data.artifact;

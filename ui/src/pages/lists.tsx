@@ -5,13 +5,19 @@ import { ErrorMessage, NotFound } from '../errors';
 import { parseFilter } from '../filter';
 import { Link, path, useLocation } from '../router';
 import { Breadcrumbs, duration, FilterBox, Loading, LoadMore, Page, usePageSize, StageBadge, StatusBadge, Tags, Time } from '../components/common';
+import { inProject, isLifecycle, useLive, type LiveEvent } from '../live';
+
+/** A list reads itself again when an event of its project adds to it (or deletes, restores, renames). */
+const useLiveList = (project: string, adds: LiveEvent['kind'], refetch: () => unknown) =>
+  useLive((e) => inProject(e, project) && (e.kind === adds || isLifecycle(e)), refetch);
 
 const TAG_HELP = 'Tag predicates, all must match: accuracy-95 startswith:accuracy-9; -startswith:env- excludes; name:startswith:fraud filters names.';
 
 export function ModelListPage({ project }: { project: string }) {
   const pageSize = usePageSize();
   const filter = parseFilter(useLocation().query.get('q') ?? '');
-  const { data, error, loading, fetchMore } = useQuery(ModelListDocument, { variables: { project, first: pageSize, filter } });
+  const { data, error, loading, fetchMore, refetch } = useQuery(ModelListDocument, { variables: { project, first: pageSize, filter } });
+  useLiveList(project, 'MODEL_VERSION_CREATED', () => refetch());
   const models = data?.project?.models;
   return (
     <Page title={`Models · ${project}`} heading="Models">
@@ -47,7 +53,8 @@ export function ModelListPage({ project }: { project: string }) {
 export function ArtifactListPage({ project }: { project: string }) {
   const pageSize = usePageSize();
   const filter = parseFilter(useLocation().query.get('q') ?? '');
-  const { data, error, loading, fetchMore } = useQuery(ArtifactListDocument, { variables: { project, first: pageSize, filter } });
+  const { data, error, loading, fetchMore, refetch } = useQuery(ArtifactListDocument, { variables: { project, first: pageSize, filter } });
+  useLiveList(project, 'ARTIFACT_VERSION_CREATED', () => refetch());
   const artifacts = data?.project?.artifacts;
   return (
     <Page title={`Artifacts · ${project}`} heading="Artifacts">
@@ -85,7 +92,7 @@ export function RunTable({ project, runs }: { project: string; runs: readonly Ru
       <thead><tr><th scope="col">Run</th><th scope="col">Pipeline</th><th scope="col">Status</th><th scope="col">Started</th><th scope="col">Duration</th><th scope="col">Tags</th></tr></thead>
       <tbody>
         {runs.map((r) => (
-          <tr key={r.id}>
+          <tr key={r.id} data-run={r.name}>
             <td><Link to={path('p', project, 'runs', r.name)}>{r.name}</Link></td>
             <td>{r.pipeline.name}</td>
             <td><StatusBadge status={r.status} /></td>
@@ -103,7 +110,8 @@ export function RunListPage({ project }: { project: string }) {
   const pageSize = usePageSize();
   const filter = parseFilter(useLocation().query.get('q') ?? '', ['name', 'pipeline', 'status']);
   const variables = { project, first: pageSize, filter: filter ? { ...filter, status: filter.status as never } : undefined };
-  const { data, error, loading, fetchMore } = useQuery(RunListDocument, { variables });
+  const { data, error, loading, fetchMore, refetch } = useQuery(RunListDocument, { variables });
+  useLiveList(project, 'RUN_STARTED', () => refetch());
   const runs = data?.project?.runs;
   return (
     <Page title={`Runs · ${project}`} heading="Runs">

@@ -10,6 +10,7 @@ import { ErrorMessage, NotFound } from '../errors';
 import { parseFilter } from '../filter';
 import { Link, navigate, path, useLocation, withQuery } from '../router';
 import { Breadcrumbs, FilterBox, Loading, LoadMore, Page, usePageSize, StageBadge, Tags, Time, useCanWrite } from '../components/common';
+import { idsOf, inProject, isLifecycle, useLive } from '../live';
 
 type Holder = { id: string; number: number } | null | undefined;
 
@@ -41,7 +42,13 @@ export function ModelPage({ project, model }: { project: string; model: string }
   const pageSize = usePageSize();
   const { query } = useLocation();
   const filter = parseFilter(query.get('q') ?? '');
-  const { data, error, loading, fetchMore } = useQuery(ModelPageDocument, { variables: { project, model, first: pageSize, filter } });
+  const { data, error, loading, fetchMore, refetch } = useQuery(ModelPageDocument, { variables: { project, model, first: pageSize, filter } });
+  // Stages, stage history and tags arrive with the events themselves; a new version is a new row.
+  const modelId = data?.model?.id;
+  useLive(
+    (e) => inProject(e, project) && ((e.kind === 'MODEL_VERSION_CREATED' && idsOf(e).includes(modelId ?? '')) || isLifecycle(e)),
+    () => refetch(),
+  );
   const canWrite = useCanWrite();
   const [promoting, setPromoting] = useState<VersionRowFragment | null>(null);
   const [editing, setEditing] = useState<string | null>(null);

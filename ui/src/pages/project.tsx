@@ -1,12 +1,31 @@
-import { useQuery } from '@apollo/client/react';
-import { ProjectOverviewDocument } from '../generated/graphql';
+import { useApolloClient, useQuery } from '@apollo/client/react';
+import type { TypedDocumentNode } from '@apollo/client';
+import {
+  LiveProjectModelsDocument, LiveProjectPipelinesDocument, LiveProjectRunsDocument, LiveProjectTagsDocument, ProjectOverviewDocument,
+} from '../generated/graphql';
+import { inProject, isLifecycle, useLive, type LiveEvent } from '../live';
 import { ErrorMessage, NotFound } from '../errors';
 import { Link, path, withQuery } from '../router';
 import { Breadcrumbs, Loading, Page, StageBadge, StatusBadge, Tags, Time } from '../components/common';
 import { RunTable } from './lists';
 
+type Section = TypedDocumentNode<unknown, { project: string }>;
+
+/** Reads one section of the overview again when an event adds to or removes from what it lists. */
+function useLiveSection(project: string, kinds: LiveEvent['kind'][], query: Section) {
+  const client = useApolloClient();
+  useLive((e) => inProject(e, project) && kinds.includes(e.kind), () => client.query({ query, variables: { project }, fetchPolicy: 'network-only' }));
+}
+
 export function ProjectPage({ project }: { project: string }) {
-  const { data, error, loading } = useQuery(ProjectOverviewDocument, { variables: { project } });
+  const { data, error, loading, refetch } = useQuery(ProjectOverviewDocument, { variables: { project } });
+  // A run's status, a version's stage, a pipeline's latest run and the tags of shown rows come
+  // with the events themselves; new members of a list come with its section's query.
+  useLiveSection(project, ['RUN_STARTED'], LiveProjectRunsDocument);
+  useLiveSection(project, ['PIPELINE_CREATED'], LiveProjectPipelinesDocument);
+  useLiveSection(project, ['MODEL_VERSION_CREATED'], LiveProjectModelsDocument);
+  useLiveSection(project, ['TAG_ADDED', 'TAG_REMOVED'], LiveProjectTagsDocument);
+  useLive((e) => inProject(e, project) && isLifecycle(e), () => refetch());
   if (error && !data) return <Page title={project}><ErrorMessage error={error} /></Page>;
   if (!data) return <Loading />;
   const p = data.project;
@@ -25,7 +44,7 @@ export function ProjectPage({ project }: { project: string }) {
             <thead><tr><th scope="col">Pipeline</th><th scope="col">Latest run</th><th scope="col">Status</th><th scope="col">When</th></tr></thead>
             <tbody>
               {p.pipelines.edges.map(({ node: pl }) => (
-                <tr key={pl.id}>
+                <tr key={pl.id} data-pipeline={pl.name}>
                   <td><Link to={withQuery(path('p', p.name, 'runs'), { q: `pipeline:${pl.name}` })}>{pl.name}</Link> <Tags tags={pl.tags} /></td>
                   <td>{pl.latestRun ? <Link to={path('p', p.name, 'runs', pl.latestRun.name)}>{pl.latestRun.name}</Link> : <span className="muted">no runs</span>}</td>
                   <td>{pl.latestRun ? <StatusBadge status={pl.latestRun.status} /> : null}</td>

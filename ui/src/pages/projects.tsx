@@ -3,12 +3,14 @@ import { ConsoleProjectsDocument } from '../generated/graphql';
 import { ErrorMessage } from '../errors';
 import { Link, path, useLocation } from '../router';
 import { FilterBox, Loading, LoadMore, Page, usePageSize, Time } from '../components/common';
+import { useLive } from '../live';
 
 export function ProjectsPage() {
   const pageSize = usePageSize();
   const q = useLocation().query.get('q')?.trim();
   const filter = q ? { name: q } : undefined;
-  const { data, error, fetchMore, loading } = useQuery(ConsoleProjectsDocument, { variables: { first: pageSize, filter } });
+  const { data, error, fetchMore, loading, refetch } = useQuery(ConsoleProjectsDocument, { variables: { first: pageSize, filter } });
+  useLive((e) => e.kind === 'PROJECT_CREATED' || (e.kind === 'ENTITY_UPDATED' && e.subject?.__typename === 'Project'), () => refetch());
   return (
     <Page title="Projects">
       <FilterBox help="A name predicate, e.g. startswith:fraud or contains:detect." />

@@ -7,9 +7,16 @@ import { Link, navigate, path, withQuery } from '../router';
 import { Breadcrumbs, duration, Loading, Page, StageBadge, StatusBadge, Tags, Time } from '../components/common';
 import GraphView from '../components/graph';
 import { emptyGraph, merge } from '../components/graph-model';
+import { inProject, isLifecycle, useLive } from '../live';
 
 export default function RunPage({ project, run }: { project: string; run: string }) {
-  const { data, error } = useQuery(RunPageDocument, { variables: { project, run } });
+  const { data, error, refetch } = useQuery(RunPageDocument, { variables: { project, run } });
+  // The run's status and tags come with its events; a new step changes the DAG and the table.
+  const runId = data?.pipelineRun?.id;
+  useLive(
+    (e) => inProject(e, project) && ((e.kind === 'STEP_RECORDED' && e.subject?.__typename === 'StepRun' && e.subject.run.id === runId) || isLifecycle(e)),
+    () => refetch(),
+  );
   const [selected, setSelected] = useState<string | null>(null);
   const r = data?.pipelineRun;
   const graph = useMemo(() => {
