@@ -1,5 +1,6 @@
-// npm run bench [-- catalog|tags|lineage ...] [--projects 2 --pipelines 50 --runs 200]
+// npm run bench [-- compiled|catalog|tags|lineage ...] [--projects 2 --pipelines 50 --runs 200]
 //   [--artifact-versions 200000] [--seconds 4] [--max-requests 20000] [--concurrency 1,10,50]
+//   [--dry-run: print the plan as JSON and stop] [--help]
 // Seeds (or reuses) the data, starts the server as a child process and prints the tables
 // described in bench/README.md.
 import { ChildProcess, spawn } from 'node:child_process';
@@ -8,17 +9,23 @@ import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { Client, Pool } from 'pg';
 import { freePort } from '../src/db/embedded';
-import { analyze, ensureCatalog, ensureLineage, flag, TAG_FILTERS } from '../scripts/seed-large';
+import { analyze, ensureCatalog, ensureLineage, TAG_FILTERS } from '../scripts/seed-large';
+import { ArgSpec, commandLine } from './lib/args';
 import { openBenchDatabase } from './lib/database';
 import { Bound, closedLoop, gateway, ms, newPool, rssOf, table } from './lib/measure';
-import { compiledStatement } from './lib/compiled';
+import { COMPILED_COLUMNS, compiledStatement } from './lib/compiled';
 import { BenchQuery, CATALOG_LIST, THREE_LEVEL, LINEAGE_GRAPHQL, MODEL_VERSIONS, NODE_TABLES, NODE_TYPES, NODES, taggedVersions, tagConditions, walkSql } from './queries';
 
-const args = process.argv.slice(2);
-const sections = args.filter((a) => ['compiled', 'catalog', 'tags', 'lineage'].includes(a));
+export const BENCH_ARGS: ArgSpec = {
+  sections: ['compiled', 'catalog', 'tags', 'lineage'],
+  numbers: { projects: 2, pipelines: 50, runs: 200, 'artifact-versions': 200_000, seed: 1, seconds: 4, 'max-requests': 20_000 },
+  lists: { concurrency: [1, 10, 50] },
+};
+const args = commandLine('npm run bench', process.argv.slice(2), BENCH_ARGS);
+const sections = args.sections;
 const want = (s: string) => !sections.length || sections.includes(s);
-const bound: Bound = { seconds: flag(args, 'seconds', 4), maxRequests: flag(args, 'max-requests', 20_000) };
-const concurrencies = (args[args.indexOf('--concurrency') + 1] && args.includes('--concurrency') ? args[args.indexOf('--concurrency') + 1] : '1,10,50').split(',').map(Number);
+const bound: Bound = { seconds: args.numbers.seconds, maxRequests: args.numbers['max-requests'] };
+const concurrencies = args.lists.concurrency;
 const encode = (type: string, id: string) => Buffer.from(`${type}:${id}`).toString('base64url');
 
 interface Server { url: string; pid: number; child: ChildProcess; statements(body: string): Promise<{ data: unknown; statements: number; errors?: unknown }> }
@@ -175,8 +182,7 @@ async function compiledSection(server: Server, pool: Pool, catalogProject: strin
         `Node CPU ${cpuMs.toFixed(2)} ms/request (goal ≤ 5: ${cpuMs <= 5 ? 'met' : 'NOT met'})`);
     }
   }
-  console.log(`\n${table(['query', 'compiled req/s', 'resolvers req/s', 'sql req/s', 'compiled/sql', 'resolvers/sql', 'compiled/resolvers',
-    'compiled p50', 'resolvers p50', 'sql p50', 'c=1 compiled p50', 'c=1 sql p50', 'c=1 compiled/sql', 'Node CPU ms/req', 'failures'], rows)}`);
+  console.log(`\n${table(COMPILED_COLUMNS, rows)}`);
   console.log('  (c = 10 unless said; latencies in ms; compiled and resolvers are the same server, the resolver path forced per request by `x-execution-path`)');
   for (const g of goals) console.log(`  - ${g}`);
   for (const c of cases) {
@@ -308,7 +314,23 @@ async function lineageSection(server: Server, pool: Pool, lineageProject: string
   console.log(`\n  EXPLAIN ANALYZE of one UPSTREAM walk, depth 10:\n${plan}`);
 }
 
+/** What a run measures and on which data: printed by --dry-run, used by the run. */
+function plan() {
+  const n = args.numbers;
+  const seeded = (want('compiled') || want('catalog') || want('tags'));
+  return {
+    sections: BENCH_ARGS.sections.filter(want),
+    catalog: seeded ? { projects: n.projects, pipelines: n.pipelines, runs: n.runs, seed: n.seed } : null,
+    lineage: want('lineage') ? { artifactVersions: n['artifact-versions'], seed: n.seed } : null,
+    seconds: bound.seconds, maxRequests: bound.maxRequests, concurrency: concurrencies,
+  };
+}
+
 async function main() {
+  if (args.dryRun) {
+    console.log(JSON.stringify(plan()));
+    return;
+  }
   const started = Date.now();
   const db = await openBenchDatabase();
   const client = new Client({ connectionString: db.url });
@@ -319,15 +341,14 @@ async function main() {
     console.log(`  ${m}`);
   };
   await client.query('SET synchronous_commit = off');
-  const catalog = { projects: flag(args, 'projects', 2), pipelines: flag(args, 'pipelines', 50), runs: flag(args, 'runs', 200), seed: flag(args, 'seed', 1) };
-  const lineage = { artifactVersions: flag(args, 'artifact-versions', 200_000), seed: flag(args, 'seed', 1) };
+  const { catalog, lineage } = plan();
   console.log('== data ==');
-  if (want('compiled') || want('catalog') || want('tags')) {
+  if (catalog) {
     const r = await ensureCatalog(client, catalog, log);
     console.log(`  catalog ${catalog.projects}×${catalog.pipelines}×${catalog.runs}: ${JSON.stringify(r.sizes)}`);
   }
   let lineageProject = '';
-  if (want('lineage')) {
+  if (lineage) {
     const r = await ensureLineage(client, lineage, log);
     lineageProject = r.project;
     console.log(`  lineage: ${JSON.stringify(r.sizes)}`);

@@ -3,13 +3,14 @@
 // models and tags on every level) and "lineage" (a deep, wide run/artifact graph).
 //
 //   npm run seed:large -- [catalog] [lineage] [--projects 10] [--pipelines 50] [--runs 200]
-//                         [--artifact-versions 1000000] [--seed 1] [--reset]
+//                         [--artifact-versions 1000000] [--seed 1] [--reset] [--dry-run] [--help]
 //
 // Each generated project is written in one transaction and marked complete in its
 // description, so a later call with the same sizes reuses it and a killed load leaves nothing.
 import { randomUUID } from 'node:crypto';
 import { Client, ClientBase } from 'pg';
 import { BulkWriter, prng } from '../bench/lib/bulk';
+import { ArgSpec, commandLine } from '../bench/lib/args';
 import { openBenchDatabase } from '../bench/lib/database';
 
 export interface CatalogOptions { projects: number; pipelines: number; runs: number; seed: number }
@@ -472,31 +473,44 @@ function printSizes(title: string, sizes: Record<string, number>) {
   for (const [k, v] of Object.entries(sizes)) console.log(`  ${k.padEnd(24)} ${v.toLocaleString('en-US').padStart(12)}`);
 }
 
+export const SEED_LARGE_ARGS: ArgSpec = {
+  sections: ['catalog', 'lineage'],
+  numbers: { projects: DEFAULT_CATALOG.projects, pipelines: DEFAULT_CATALOG.pipelines, runs: DEFAULT_CATALOG.runs,
+    'artifact-versions': DEFAULT_LINEAGE.artifactVersions, seed: 1 },
+  switches: ['reset'],
+};
+
 async function main() {
-  const args = process.argv.slice(2);
-  if (args.includes('--help')) {
-    console.log('npm run seed:large -- [catalog] [lineage] [--projects N] [--pipelines N] [--runs N] [--artifact-versions N] [--seed N] [--reset]');
+  const argv = process.argv.slice(2);
+  const args = commandLine('npm run seed:large', argv, SEED_LARGE_ARGS);
+  const n = args.numbers;
+  // --artifact-versions alone means the lineage shape; no shape at all means both.
+  const wantLineage = args.sections.includes('lineage') || !args.sections.length;
+  const wantCatalog = args.sections.includes('catalog') || (!args.sections.length && !argv.includes('--artifact-versions'));
+  const seed = n.seed;
+  const plan = {
+    reset: args.switches.has('reset'),
+    catalog: wantCatalog ? { projects: n.projects, pipelines: n.pipelines, runs: n.runs, seed } : null,
+    lineage: wantLineage ? { artifactVersions: n['artifact-versions'], seed } : null,
+  };
+  if (args.dryRun) {
+    console.log(JSON.stringify(plan));
     return;
   }
-  const shapes = args.filter((a) => a === 'catalog' || a === 'lineage');
-  // --artifact-versions alone means the lineage shape; no shape at all means both.
-  const wantLineage = shapes.includes('lineage') || (!shapes.length);
-  const wantCatalog = shapes.includes('catalog') || (!shapes.length && !args.includes('--artifact-versions'));
-  const seed = flag(args, 'seed', 1);
   const db = await openBenchDatabase();
   const client = new Client({ connectionString: db.url });
   await client.connect();
   try {
     await client.query('SET synchronous_commit = off');
-    if (args.includes('--reset')) await resetGenerated(client);
+    if (plan.reset) await resetGenerated(client);
     const started = Date.now();
-    if (wantCatalog) {
-      const o = { projects: flag(args, 'projects', DEFAULT_CATALOG.projects), pipelines: flag(args, 'pipelines', DEFAULT_CATALOG.pipelines), runs: flag(args, 'runs', DEFAULT_CATALOG.runs), seed };
+    if (plan.catalog) {
+      const o = plan.catalog;
       const { sizes } = await ensureCatalog(client, o);
       printSizes(`catalog: ${o.projects} projects × ${o.pipelines} pipelines × ${o.runs} runs`, sizes);
     }
-    if (wantLineage) {
-      const o = { artifactVersions: flag(args, 'artifact-versions', DEFAULT_LINEAGE.artifactVersions), seed };
+    if (plan.lineage) {
+      const o = plan.lineage;
       const { project, sizes } = await ensureLineage(client, o);
       printSizes(`lineage: project ${project}`, sizes);
     }

@@ -8,14 +8,9 @@ import { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { parse } from 'graphql';
-import { Block, fencedBlocks, ReadmeSession, ROOT, run, shellCommands } from './helpers/readme';
+import { Block, fencedBlocks, READ_AS_A_READER, ReadmeSession, ROOT, run, shellCommands } from './helpers/readme';
 
-const READMES = [
-  'README.md',
-  'clients/python/README.md',
-  'clients/ts/README.md',
-  ...fs.readdirSync(path.join(ROOT, 'examples')).filter((d) => fs.existsSync(path.join(ROOT, 'examples', d, 'README.md'))).map((d) => `examples/${d}/README.md`),
-];
+const READMES = READ_AS_A_READER();
 
 /** Blocks that show a layout, an output or another program's configuration (a Prometheus scrape config) rather than something to run here. */
 const NOT_CODE = new Set(['text', 'yaml']);

@@ -5,6 +5,10 @@ import { OperationCompiler } from '../../src/compiler/compiler';
 import { ANONYMOUS } from '../../src/domain/auth/principal';
 import { buildAppSchema } from '../../src/graphql/schema';
 
+/** The columns of the compiled-path table (bench/README.md shows a run of it). */
+export const COMPILED_COLUMNS = ['query', 'compiled req/s', 'resolvers req/s', 'sql req/s', 'compiled/sql', 'resolvers/sql', 'compiled/resolvers',
+  'compiled p50', 'resolvers p50', 'sql p50', 'c=1 compiled p50', 'c=1 sql p50', 'c=1 compiled/sql', 'Node CPU ms/req', 'failures'];
+
 export function compiledStatement(query: string, variables: Record<string, unknown>) {
   const compiler = new OperationCompiler(buildAppSchema());
   const document = parse(query);

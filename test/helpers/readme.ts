@@ -14,6 +14,17 @@ import { createTestDatabase } from './app';
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
 export const DIST = path.join(ROOT, 'dist');
 
+/**
+ * The READMEs test/readme.test.ts runs as a reader would, against the quick start's server; the
+ * others (bench, docker, the compiler) are checked by test/readme-ops.test.ts.
+ */
+export const READ_AS_A_READER = () => [
+  'README.md',
+  'clients/python/README.md',
+  'clients/ts/README.md',
+  ...fs.readdirSync(path.join(ROOT, 'examples')).filter((d) => fs.existsSync(path.join(ROOT, 'examples', d, 'README.md'))).map((d) => `examples/${d}/README.md`),
+];
+
 export interface Block {
   lang: string;
   code: string;
