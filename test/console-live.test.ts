@@ -248,20 +248,22 @@ test('a key scoped to one project receives that project\'s events and none of an
   await p.locator('section[aria-labelledby="runs-h"] tr[data-run="far_run_1"]').waitFor();
   const events = frames.received.filter((f) => f.type === 'next').map((f) => f.payload.data.events);
   assert.deepEqual([...new Set(events.map((e) => e.project?.name))], ['elsewhere']);
-  assert.deepEqual(events.map((e) => e.kind), ['PIPELINE_CREATED', 'RUN_STARTED']);
+  assert.ok(events.some((e) => e.kind === 'RUN_STARTED' && e.data.name === 'far_run_1'), JSON.stringify(events));
   assert.deepEqual(frames.sent.find((f) => f.type === 'connection_init')?.payload, { Authorization: `Bearer ${scopedKey}` });
   await context.close();
 });
 
-test('after a lost connection the console resumes after the last event it saw and shows what changed meanwhile', async () => {
-  const { context, page: p } = await signedIn(ADMIN_KEY);
-  let cut = false;
+/**
+ * Routes a page's WebSocket through the test, which can cut it (and refuse new sockets, as a
+ * server that is away would) and sees what the console subscribes with and what it receives.
+ */
+async function cuttable(p: Page) {
+  let away = false;
   let sockets: WebSocketRoute[] = [];
   const subscribed: { after: string | null }[] = [];
   const sequences: string[] = [];
   await p.routeWebSocket(/\/graphql$/, (ws) => {
-    // While the connection is cut, the server is "away": new sockets close at once.
-    if (cut) return ws.close({ code: 1012, reason: 'test: server away' });
+    if (away) return ws.close({ code: 1012, reason: 'test: server away' });
     const server = ws.connectToServer();
     ws.onMessage((m) => {
       const msg = JSON.parse(String(m));
@@ -275,30 +277,62 @@ test('after a lost connection the console resumes after the last event it saw an
     });
     sockets.push(ws);
   });
+  return {
+    subscribed,
+    sequences,
+    cut: async () => {
+      away = true;
+      for (const ws of sockets) await ws.close({ code: 4000, reason: 'test: connection lost' });
+      sockets = [];
+      await live(p, 'reconnecting');
+    },
+    restore: () => { away = false; },
+  };
+}
+
+test('after a lost connection the console resumes after the last event it saw and shows what changed meanwhile', async () => {
+  const { context, page: p } = await signedIn(ADMIN_KEY);
+  const socket = await cuttable(p);
   await p.goto(ui(`/p/${P}/models/fraud_detector`));
   await rowOf(p, 1).waitFor();
   await live(p);
   await asAdmin(`mutation($r: ID!) { addTags(resource: $r, tags: [{ name: "before-the-cut" }]) { id } }`, { r: await versionId(1) });
   await rowOf(p, 1).getByText('before-the-cut').waitFor();
-  const lastSeen = sequences.at(-1)!;
+  const lastSeen = socket.sequences.at(-1)!;
   assert.ok(lastSeen);
 
-  cut = true;
-  for (const ws of sockets) await ws.close({ code: 4000, reason: 'test: connection lost' });
-  sockets = [];
-  await live(p, 'reconnecting');
+  await socket.cut();
   await asAdmin(`mutation($i: PromoteModelVersionInput!) { promoteModelVersion(input: $i) { modelVersion { stage } } }`,
     { i: { modelVersion: await versionId(1), stage: 'STAGING', force: true, reason: 'while the console was away' } });
   await asAdmin(`mutation($r: ID!) { addTags(resource: $r, tags: [{ name: "during-the-cut" }]) { id } }`, { r: await versionId(1) });
-  cut = false;
+  socket.restore();
 
   await rowOf(p, 1).getByText('during-the-cut').waitFor({ timeout: 60_000 });
   await stageShown(p, 1, 'STAGING');
   await stageShown(p, 2, 'ARCHIVED');
   await p.getByTestId('staging-holder').getByText('v1').waitFor();
   await live(p);
-  assert.deepEqual(subscribed.at(-1), { after: lastSeen }, 'the resumed subscription starts after the last event seen');
-  assert.equal(subscribed[0].after, null);
+  assert.deepEqual(socket.subscribed.at(-1), { after: lastSeen }, 'the resumed subscription starts after the last event seen');
+  assert.equal(socket.subscribed[0].after, null);
+  await context.close();
+});
+
+test('a connection lost before any event arrived has no position to resume from: the page reads itself again', async () => {
+  const { context, page: p } = await signedIn(ADMIN_KEY);
+  const socket = await cuttable(p);
+  await p.goto(ui(`/p/${P}/models/fraud_detector`));
+  await rowOf(p, 2).waitFor();
+  await live(p);
+  const pageQueries = countRequests(p, 'ModelPage');
+  await socket.cut();
+  await asAdmin(`mutation($r: ID!) { addTags(resource: $r, tags: [{ name: "unseen-cut" }]) { id } }`, { r: await versionId(2) });
+  socket.restore();
+  await rowOf(p, 2).getByText('unseen-cut').waitFor({ timeout: 60_000 });
+  await live(p);
+  pageQueries.stop();
+  assert.deepEqual(socket.subscribed.map((s) => s.after), [null, null]);
+  assert.equal(socket.sequences.length, 0, 'no event was replayed: the page query brought the tag');
+  assert.equal(pageQueries.count, 1);
   await context.close();
 });
 

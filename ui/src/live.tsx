@@ -30,11 +30,19 @@ export function LiveProvider({ children }: { children: ReactNode }) {
     let failures = 0;
     let closeCode: number | undefined;
     let stopped = false;
+    let rereadOnConnect = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
     let subscription: { unsubscribe(): void } | undefined;
     const offs = [
       liveSocket.on('connected', () => {
-        if (!stopped) setStatus('live');
+        if (stopped) return;
+        setStatus('live');
+        // Without a position to resume from (no event seen before the socket closed), what is on
+        // screen may have missed a change: read it again once the connection is back.
+        if (rereadOnConnect) {
+          rereadOnConnect = false;
+          void client.refetchQueries({ include: 'active' }).catch(() => undefined);
+        }
       }),
       liveSocket.on('closed', (event) => {
         closeCode = (event as { code?: number } | undefined)?.code;
@@ -43,7 +51,7 @@ export function LiveProvider({ children }: { children: ReactNode }) {
 
     const start = () => {
       closeCode = undefined;
-      const resumed = failures > 0;
+      if (failures > 0 && last === null) rereadOnConnect = true;
       let ended = false;
       const end = (fatal: boolean) => {
         if (ended || stopped) return;
@@ -68,9 +76,6 @@ export function LiveProvider({ children }: { children: ReactNode }) {
         error: () => end(false),
         complete: () => end(false),
       });
-      // Without a position to resume from (no event seen before the socket closed), what is on
-      // screen may have missed a change: read it again once.
-      if (resumed && last === null) void client.refetchQueries({ include: 'active' }).catch(() => undefined);
     };
     start();
     return () => {
