@@ -27,7 +27,7 @@ async function startServer(databaseUrl: string): Promise<{ base: string; child: 
   fs.mkdirSync('.data', { recursive: true });
   const logFile = fs.openSync(path.join('.data', 'bench-openlineage-server.log'), 'w');
   const child = spawn(process.execPath, [path.join(__dirname, '..', 'src', 'main.js')], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', AUTH: 'off', NODE_ENV: 'development' },
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', AUTH: 'off', NODE_ENV: 'development', DEBUG_HEADERS: 'true' },
     stdio: ['ignore', logFile, logFile],
   });
   const base = `http://127.0.0.1:${port}`;

@@ -202,6 +202,26 @@ test('new facets are METADATA_LOGGED, and a cascade tag on the run lands on its 
   ]);
 });
 
+test('a producer taking over a version a reader saw first is ENTITY_UPDATED (producedBy) and METADATA_LOGGED, not a second creation', async () => {
+  const ns = 'ev-claim';
+  const read = await ingest(app, runEvent({ eventType: 'COMPLETE', eventTime: '2026-11-30T10:00:00Z', runId: newRunId(), namespace: ns, job: 'read',
+    inputs: [{ namespace: LAKE, name: 'delta/events', version: '42' }] }));
+  const before = (await eventsOf(app, { projects: [ns] })).length;
+  const writer = newRunId();
+  const wrote = await ingest(app, runEvent({ eventType: 'COMPLETE', eventTime: '2026-11-30T09:00:00Z', runId: writer, namespace: ns, job: 'write',
+    outputs: [{ namespace: LAKE, name: 'delta/events', version: '42' }] }));
+  assert.equal(wrote.outputs[0].id, read.inputs[0].id);
+  const ids = await idsOf(ns, ['write']);
+  assert.deepEqual((await eventsOf(app, { projects: [ns] })).slice(before).map((e) => [e.kind, e.subjectId, e.data]), [
+    ['PIPELINE_CREATED', ids.write, { name: 'write' }],
+    ['RUN_STARTED', wrote.run.id, { name: writer, pipeline: 'write', status: 'INITIALIZING' }],
+    ['STEP_RECORDED', wrote.step.id, { name: 'write', status: 'COMPLETED', run: writer, inputs: 0, outputs: 1 }],
+    ['ENTITY_UPDATED', read.inputs[0].id, { fields: ['producedBy'] }],
+    ['METADATA_LOGGED', read.inputs[0].id, { keys: ['openlineage'] }],
+    ['RUN_FINISHED', wrote.run.id, { status: 'COMPLETED', from: 'INITIALIZING' }],
+  ]);
+});
+
 test('a refused event records no event, not even of what it had written before it failed', async () => {
   const ns = 'ev-refused';
   const writer = newRunId();
@@ -225,7 +245,7 @@ test('a refused event records no event, not even of what it had written before i
 test('a subscriber receives the RUN_FINISHED of a run ingested from OpenLineage', async () => {
   const ns = 'ev-live';
   const known = await eventsOf(app, {});
-  const sub = subscribe(app.url.replace(/^http/, 'ws'), null, { f: { projects: [ns], kinds: ['RUN_FINISHED'] }, after: known[known.length - 1].sequence });
+  const sub = subscribe(app.url.replace(/^http/, 'ws'), null, { f: { projects: [ns], kinds: ['RUN_FINISHED'] }, after: known.at(-1)?.sequence ?? '0' });
   try {
     const id = newRunId();
     const started = await ingest(app, runEvent({ eventType: 'START', eventTime: '2026-11-30T07:00:00Z', runId: id, namespace: ns, job: 'watched' }));
