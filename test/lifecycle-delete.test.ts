@@ -164,28 +164,64 @@ test('EDITOR may delete and restore; VIEWER gets FORBIDDEN and nothing changes',
   assert.equal(codeOf(await app.gql(DELETE, { id: project }, { token: ADMIN_KEY })), 'BAD_USER_INPUT', 'projects are not deletable');
 });
 
+/**
+ * Consistent stages of a model: each version's stage is where its stage history ends (NONE without
+ * history), at most one live version holds STAGING and PRODUCTION each, and a deleted version
+ * keeps a STAGING/PRODUCTION stage only when its deletion was forced (restore brings it back as it was).
+ */
+async function assertStagesConsistent(model: string, context: string) {
+  const rows = await app.sql(`SELECT v.number, v.stage, v.deleted_at IS NOT NULL AS deleted, d.forced,
+      COALESCE((SELECT s.to_stage FROM stage_change s WHERE s.model_version_id = v.id ORDER BY s.sequence DESC LIMIT 1), 'NONE') AS last
+    FROM model_version v JOIN model m ON m.id = v.model_id LEFT JOIN deletion d ON d.project_id = v.project_id AND d.id = v.deletion_id
+    WHERE m.name = $1 ORDER BY v.number`, [model]);
+  for (const r of rows) {
+    assert.equal(r.stage, r.last, `${context}: version ${r.number}'s stage is where its history ends`);
+    if (r.deleted && (r.stage === 'STAGING' || r.stage === 'PRODUCTION')) assert.equal(r.forced, true, `${context}: version ${r.number} kept ${r.stage} through a forced delete only`);
+  }
+  for (const stage of ['STAGING', 'PRODUCTION']) {
+    assert.ok(rows.filter((r) => r.stage === stage && !r.deleted).length <= 1, `${context}: at most one live ${stage} holder`);
+  }
+}
+
+const PROMOTE = `mutation($id: ID!) { promoteModelVersion(input: { modelVersion: $id, stage: PRODUCTION, force: true }) { modelVersion { stage } } }`;
+const raceRow = async (id: string, reason: string) => (await app.sql(`SELECT stage, deleted_at IS NOT NULL AS deleted,
+    (SELECT count(*)::int FROM deletion d WHERE d.reason = $2) AS deletions,
+    (SELECT count(*)::int FROM stage_change s WHERE s.model_version_id = v.id) AS changes FROM model_version v WHERE v.id = $1`,
+  [Buffer.from(id, 'base64url').toString().split(':')[1], reason]))[0];
+
 test('a delete racing a promotion of the same version: exactly one wins, nothing is half-done', async () => {
-  const outcomes = new Set<string>();
-  for (let i = 0; i < 12; i++) {
+  for (let i = 0; i < 20; i++) {
     const id = (await asAdmin(`mutation { createModelVersion(input: { project: "${P}", model: "raced" }) { id } }`)).createModelVersion.id;
     const [del, promo] = await Promise.all([
       app.gql(DELETE, { id, reason: `race ${i}` }, { token: keys.editor }),
-      app.gql(`mutation($id: ID!) { promoteModelVersion(input: { modelVersion: $id, stage: PRODUCTION, force: true }) { modelVersion { stage } } }`, { id }, { token: keys.editor }),
+      app.gql(PROMOTE, { id }, { token: keys.editor }),
     ]);
     assert.equal([del, promo].filter((r) => !r.errors).length, 1, `run ${i}: exactly one succeeds`);
     assert.equal(codeOf(del.errors ? del : promo), 'CONFLICT');
-    const [row] = await app.sql(`SELECT stage, deleted_at IS NOT NULL AS deleted, (SELECT count(*)::int FROM deletion d WHERE d.reason = $2) AS deletions,
-      (SELECT count(*)::int FROM stage_change s WHERE s.model_version_id = v.id) AS changes FROM model_version v WHERE v.id = $1`,
-    [Buffer.from(id, 'base64url').toString().split(':')[1], `race ${i}`]);
-    if (del.errors) {
-      assert.deepEqual(row, { stage: 'PRODUCTION', deleted: false, deletions: 0, changes: 1 });
-      outcomes.add('promoted');
-    } else {
-      assert.deepEqual(row, { stage: 'NONE', deleted: true, deletions: 1, changes: 0 });
-      outcomes.add('deleted');
-    }
+    assert.deepEqual(await raceRow(id, `race ${i}`), del.errors
+      ? { stage: 'PRODUCTION', deleted: false, deletions: 0, changes: 1 }
+      : { stage: 'NONE', deleted: true, deletions: 1, changes: 0 });
+    await assertStagesConsistent('raced', `run ${i}`);
   }
-  const holders = await app.sql(`SELECT count(*)::int AS n FROM model_version v JOIN model m ON m.id = v.model_id WHERE m.name = 'raced' AND v.stage = 'PRODUCTION' AND v.deleted_at IS NULL`);
-  assert.ok(holders[0].n <= 1, 'at most one live PRODUCTION holder');
-  assert.ok(outcomes.size >= 1);
+});
+
+test('a forced delete racing a promotion: the delete always lands, the promotion only if it came first, and the stages stay consistent', async () => {
+  for (let i = 0; i < 20; i++) {
+    const id = (await asAdmin(`mutation { createModelVersion(input: { project: "${P}", model: "raced_forced" }) { id } }`)).createModelVersion.id;
+    const [del, promo] = await Promise.all([
+      app.gql(DELETE, { id, force: true, reason: `forced race ${i}` }, { token: keys.editor }),
+      app.gql(PROMOTE, { id }, { token: keys.editor }),
+    ]);
+    assert.equal(del.errors, undefined, `run ${i}: a forced delete of a version always succeeds`);
+    if (promo.errors) {
+      assert.equal(codeOf(promo), 'CONFLICT', `run ${i}: a promotion after the delete finds it deleted`);
+      assert.deepEqual(await raceRow(id, `forced race ${i}`), { stage: 'NONE', deleted: true, deletions: 1, changes: 0 });
+    } else {
+      assert.deepEqual(await raceRow(id, `forced race ${i}`), { stage: 'PRODUCTION', deleted: true, deletions: 1, changes: 1 },
+        `run ${i}: promoted, then deleted with its stage as force deletes it`);
+    }
+    await assertStagesConsistent('raced_forced', `run ${i}`);
+  }
+  const live = await asAdmin(`{ model(project: "${P}", name: "raced_forced") { versionInStage(stage: PRODUCTION) { number } versions { totalCount } } }`);
+  assert.deepEqual(live.model, { versionInStage: null, versions: { totalCount: 0 } });
 });

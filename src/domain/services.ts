@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { ArtifactsService } from './artifacts/artifacts.service';
 import { AuthService } from './auth/auth.service';
 import { LifecycleService } from './lifecycle/lifecycle.service';
+import { PurgeService } from './lifecycle/purge.service';
 import { EventsService } from './events/events.service';
 import { DEFAULT_WEBHOOK_SETTINGS, WebhookSettings, WebhooksService } from './events/webhooks.service';
 import { LineageService } from './lineage/lineage.service';
@@ -30,6 +31,7 @@ export function createServices(db: DataSource, options: { authRequired: boolean;
     runs: new RunsService(db, projects, pipelines, artifacts, models, tags),
     lineage: new LineageService(db),
     lifecycle: new LifecycleService(db),
+    purge: new PurgeService(db),
     events: new EventsService(db),
     webhooks: new WebhooksService(db, options.webhooks ?? DEFAULT_WEBHOOK_SETTINGS),
     stacks: new StacksService(db),

@@ -12,6 +12,8 @@ export interface NewEvent {
   subject: KindName | 'Webhook';
   subjectId: string;
   data?: Record<string, unknown>;
+  /** The rows the subject lived in, for an event whose subject is gone by commit time (see containersOf). */
+  containers?: string[];
 }
 
 /** The channel a commit notifies with its last sequence; every server process listens on it. */
@@ -38,6 +40,19 @@ const CONTAINERS = `array_remove(ARRAY[x.project_id] || CASE x.subject_type
     ELSE '{}'::uuid[] END, NULL)`;
 
 /**
+ * The containers of subjects as they are now, for events whose subjects the same transaction
+ * removes before its events are written (a purge): keyed by subject id.
+ */
+export async function containersOf(tx: EntityManager, subjects: { projectId: string; subject: KindName; subjectId: string }[]): Promise<Map<string, string[]>> {
+  if (!subjects.length) return new Map();
+  const rows: { id: string; containers: string[] }[] = await tx.query(
+    `SELECT x.subject_id AS id, ${CONTAINERS} AS containers
+     FROM unnest($1::uuid[], $2::text[], $3::uuid[]) AS x(project_id, subject_type, subject_id)`,
+    [subjects.map((s) => s.projectId), subjects.map((s) => s.subject), subjects.map((s) => s.subjectId)]);
+  return new Map(rows.map((r) => [r.id, r.containers]));
+}
+
+/**
  * Writes the transaction's events in one statement. Bumping the counter row locks it until commit:
  * concurrent writers queue here, at the very end of their transactions, so sequences are handed
  * out in commit order with no holes (a rolled-back transaction rolls its numbers back too).
@@ -48,15 +63,15 @@ export async function flushEvents(tx: EntityManager): Promise<void> {
   pending.delete(tx);
   const actor = requestScope.getStore()?.actor ?? 'system';
   const rows = events.map((e) => ({
-    kind: e.kind, project_id: e.projectId, subject_type: e.subject, subject_id: e.subjectId, data: e.data ?? {},
+    kind: e.kind, project_id: e.projectId, subject_type: e.subject, subject_id: e.subjectId, data: e.data ?? {}, containers: e.containers ?? null,
   }));
   await tx.query(
     `WITH c AS (UPDATE event_counter SET last = last + $1 WHERE id = 1 RETURNING last),
      ins AS (
        INSERT INTO event (sequence, kind, actor, project_id, subject_type, subject_id, containers, data)
-       SELECT c.last - $1 + x.ord, x.kind, $3, x.project_id, x.subject_type, x.subject_id, ${CONTAINERS}, x.data
-       FROM c, ROWS FROM (jsonb_to_recordset($2::jsonb) AS (kind text, project_id uuid, subject_type text, subject_id uuid, data jsonb))
-         WITH ORDINALITY AS x(kind, project_id, subject_type, subject_id, data, ord)
+       SELECT c.last - $1 + x.ord, x.kind, $3, x.project_id, x.subject_type, x.subject_id, COALESCE(x.given, ${CONTAINERS}), x.data
+       FROM c, ROWS FROM (jsonb_to_recordset($2::jsonb) AS (kind text, project_id uuid, subject_type text, subject_id uuid, data jsonb, containers uuid[]))
+         WITH ORDINALITY AS x(kind, project_id, subject_type, subject_id, data, given, ord)
        RETURNING sequence)
      SELECT pg_notify('${EVENTS_CHANNEL}', (SELECT last FROM c)::text)`,
     [rows.length, JSON.stringify(rows), actor]);

@@ -1,7 +1,7 @@
 import { Arg, Ctx, ID, Mutation, Resolver } from 'type-graphql';
 import type { Context } from '../../graphql/context';
 import { Node } from '../../graphql/node';
-import { DeleteInput, DeletePayload } from './lifecycle.types';
+import { DeleteInput, DeletePayload, PurgeInput, PurgePayload } from './lifecycle.types';
 
 @Resolver()
 export class LifecycleResolver {
@@ -15,5 +15,10 @@ export class LifecycleResolver {
   @Mutation(() => Node, { description: 'Brings back a deleted entity with what was deleted with it.' })
   restore(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
     return ctx.services.lifecycle.restore(ctx, id);
+  }
+
+  @Mutation(() => PurgePayload, { description: 'Permanent removal from the trash, and retention. ADMIN only.' })
+  purge(@Arg('input') input: PurgeInput, @Ctx() ctx: Context) {
+    return ctx.services.purge.purge(ctx, input);
   }
 }

@@ -186,7 +186,8 @@ export class ModelsService {
     const name = validateName(input.name, 'name');
     return transaction(this.db, async (tx) => {
       const { entity: version } = await writable(ctx, tx, 'ModelVersion', versionId, { role: Role.EDITOR, action: 'changing a model version', ref: input.modelVersion });
-      const [artifact] = await tx.query('SELECT id FROM artifact_version WHERE project_id = $1 AND id = $2', [version.projectId, artifactVersionId]);
+      // KEY SHARE: a purge removing this version either commits first (then it is not found) or waits for the link.
+      const [artifact] = await tx.query('SELECT id FROM artifact_version WHERE project_id = $1 AND id = $2 FOR KEY SHARE', [version.projectId, artifactVersionId]);
       if (!artifact) throw new NotFoundError(`artifact version "${input.artifactVersion}" not found in the model version's project`);
       await this.link(tx, version, name, input.kind, artifactVersionId);
       return version;

@@ -132,7 +132,8 @@ export class RunsService {
           throw new BadUserInputError('linkToModelAs needs a run started with a model', 'outputs.linkToModelAs');
         }
         if (inputs.length) {
-          const found: { id: string }[] = await tx.query('SELECT id FROM artifact_version WHERE project_id = $1 AND id = ANY($2::uuid[])',
+          // KEY SHARE: a purge removing an input either commits first (then it is not found) or waits for this step.
+          const found: { id: string }[] = await tx.query('SELECT id FROM artifact_version WHERE project_id = $1 AND id = ANY($2::uuid[]) FOR KEY SHARE',
             [run.projectId, inputs.map((i) => i.id)]);
           const ids = new Set(found.map((f) => f.id));
           const missing = inputs.find((i) => !ids.has(i.id));
