@@ -138,7 +138,7 @@ test('retention keeps the newest versions and every protected one, and respects 
   const P = 'purge-retention';
   const s = seeder(P);
   const v: { id: string; createdAt: string }[] = [];
-  for (let i = 1; i <= 9; i++) v.push(await s.version('ds'));
+  for (let i = 1; i <= 10; i++) v.push(await s.version('ds'));
   for (let i = 1; i <= 5; i++) await s.version('other');
   for (let i = 1; i <= 2; i++) await s.version('ds_small');
   const id = (n: number) => v[n - 1].id;
@@ -152,6 +152,8 @@ test('retention keeps the newest versions and every protected one, and respects 
   const goneStep = await s.step(goneRun, 'read', [id(4)]);
   await s.tag(id(5), 'plain');
   assert.equal((await s.link(goneMv, id(6), 'data')).errors, undefined);
+  const keepMe = (await asAdmin(`mutation { createTag(input: { project: "${P}", name: "keep-me", protected: true }) { id } }`)).createTag.id;
+  await s.tag(id(7), 'keep-me');
   await del(goneRun);
   await del(goneMv);
 
@@ -164,26 +166,29 @@ test('retention keeps the newest versions and every protected one, and respects 
   };
   const rule = { artifact: 'startswith:ds', keepLatest: 2 };
   const start = await counts();
-  const withOlderThan = await purge({ project: P, retention: { ...rule, olderThan: v[6].createdAt } });
+  const withOlderThan = await purge({ project: P, retention: { ...rule, olderThan: v[7].createdAt } });
   assert.deepEqual(withOlderThan.removed, [goneRun, goneStep.id, id(4), id(5), id(6), goneMv],
-    'the trash, and versions 4 (read by a purged run), 5 (a plain tag) and 6 (linked to a purged model version); 7 is not older than olderThan');
+    'the trash, and versions 4 (read by a purged run), 5 (a plain tag) and 6 (linked to a purged model version); 8 is not older than olderThan');
   const all = await purge({ project: P, retention: rule });
-  assert.deepEqual(all.removed, [goneRun, goneStep.id, id(4), id(5), id(6), id(7), goneMv]);
+  assert.deepEqual(all.removed, [goneRun, goneStep.id, id(4), id(5), id(6), id(8), goneMv]);
   assert.deepEqual(await counts(), start);
 
   assert.equal(await plainUsage(), 1);
-  const real = await purge({ project: P, retention: { ...rule, olderThan: v[6].createdAt }, dryRun: false });
+  const real = await purge({ project: P, retention: { ...rule, olderThan: v[7].createdAt }, dryRun: false });
   assert.deepEqual(real.removed, withOlderThan.removed);
   assert.equal(await plainUsage(), 0, 'usageCount counts the live version that went');
-  assert.deepEqual(await versions('ds'), { totalCount: 6, nodes: ['1', '2', '3', '7', '8', '9'].map((n) => ({ version: n })), latestVersion: { version: '9' } });
+  assert.deepEqual(await versions('ds'), { totalCount: 7, nodes: ['1', '2', '3', '7', '8', '9', '10'].map((n) => ({ version: n })), latestVersion: { version: '10' } });
   assert.deepEqual((await versions('ds_small')).totalCount, 2);
   assert.deepEqual((await versions('other')).totalCount, 5);
 
-  assert.deepEqual((await purge({ project: P, retention: rule, dryRun: false })).removed, [id(7)]);
-  assert.deepEqual((await versions('ds')).nodes.map((n: { version: string }) => n.version), ['1', '2', '3', '8', '9']);
+  assert.deepEqual((await purge({ project: P, retention: rule, dryRun: false })).removed, [id(8)]);
+  assert.deepEqual((await versions('ds')).nodes.map((n: { version: string }) => n.version), ['1', '2', '3', '7', '9', '10']);
   const none = await purge({ project: P, retention: { artifact: 'equals:ds', keepLatest: 0 }, dryRun: false });
-  assert.deepEqual(none.removed, [id(8), id(9)], 'keepLatest 0 keeps only the protected versions');
-  assert.deepEqual(await versions('ds'), { totalCount: 3, nodes: ['1', '2', '3'].map((n) => ({ version: n })), latestVersion: { version: '3' } });
+  assert.deepEqual(none.removed, [id(9), id(10)], 'keepLatest 0 keeps only the protected versions');
+  assert.deepEqual(await versions('ds'), { totalCount: 4, nodes: ['1', '2', '3', '7'].map((n) => ({ version: n })), latestVersion: { version: '7' } });
+  await asAdmin(`mutation($id: ID!) { updateTag(input: { id: $id, protected: false }) { id } }`, { id: keepMe });
+  assert.deepEqual((await purge({ project: P, retention: { artifact: 'equals:ds', keepLatest: 0 } })).removed, [id(7)],
+    'the protection is the tag\'s: unprotected, version 7 would go');
   const bad = await app.gql(PURGE, { i: { project: P, retention: { artifact: 'ds', keepLatest: -1 } } }, { token: ADMIN_KEY });
   assert.equal(codeOf(bad), 'BAD_USER_INPUT');
 });

@@ -106,7 +106,7 @@ export class PurgeService {
           AND NOT EXISTS (SELECT 1 FROM model_artifact_link l WHERE l.project_id = ${project} AND l.artifact_version_id = v.id
             AND l.model_version_id NOT IN (SELECT id FROM mv))
           AND NOT EXISTS (SELECT 1 FROM tag_assignment ta JOIN tag tg ON tg.project_id = ta.project_id AND tg.id = ta.tag_id
-            WHERE ta.project_id = ${project} AND ta.resource_id = v.id AND (tg.exclusive OR ta.is_exclusive))
+            WHERE ta.project_id = ${project} AND ta.resource_id = v.id AND (tg.exclusive OR ta.is_exclusive OR tg.is_protected))
           AND NOT EXISTS (SELECT 1 FROM step_input si JOIN step_run st ON st.project_id = si.project_id AND st.id = si.step_run_id
             WHERE si.project_id = ${project} AND si.artifact_version_id = v.id AND st.run_id NOT IN (SELECT id FROM r)))` : '';
     const rows: Planned[] = await tx.query(`
