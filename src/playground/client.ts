@@ -10,29 +10,43 @@ export interface PlaygroundOptions {
   placeholderMark: string;
 }
 
-type FetcherOptions = { headers?: Record<string, unknown> };
+type FetcherOptions = { headers?: Record<string, unknown>; documentAST?: { definitions: { kind: string; operation?: string; name?: { value: string } }[] } };
+type Fetcher = (params: unknown, opts?: FetcherOptions) => unknown;
 
 export function bootPlayground(options: PlaygroundOptions): void {
   const globals = window as unknown as {
     React: { createElement(type: unknown, props: Record<string, unknown>): unknown };
     ReactDOM: { createRoot(element: Element): { render(node: unknown): void } };
-    GraphiQL: unknown;
+    GraphiQL: { createFetcher(options: { url: string; subscriptionUrl: string }): Fetcher };
   };
   const endpoint = new URL(options.endpoint, window.location.href).toString();
+  // Subscriptions go over graphql-ws on the same endpoint, through GraphiQL's own fetcher
+  // (@graphiql/toolkit, with the graphql-ws client bundled in graphiql.min.js). It sends the
+  // headers it is given as the connection_init payload, which is where the server reads the key.
+  const liveFetcher = globals.GraphiQL.createFetcher({ url: endpoint, subscriptionUrl: endpoint.replace(/^http/, 'ws') });
+  const isSubscription = (query: string, operationName: string | null | undefined, opts?: FetcherOptions) => {
+    const operations = (opts?.documentAST?.definitions ?? []).filter((d) => d.kind === 'OperationDefinition');
+    const operation = operations.length === 1 ? operations[0] : operations.find((d) => d.name?.value === operationName);
+    return operation ? operation.operation === 'subscription' : /^\s*subscription\b/m.test(query.replace(/#.*$/gm, ''));
+  };
 
   // Our own fetcher rather than GraphiQL.createFetcher: it drops the placeholder header and always
   // posts application/json, which Apollo's CSRF prevention asks of browser requests.
   const fetcher = async (params: unknown, opts?: FetcherOptions) => {
-    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' };
+    const given: Record<string, string> = {};
     for (const [name, value] of Object.entries(opts?.headers ?? {})) {
-      if (typeof value === 'string' && !value.includes(options.placeholderMark)) headers[name.toLowerCase()] = value;
+      if (typeof value === 'string' && !value.includes(options.placeholderMark)) given[name.toLowerCase()] = value;
     }
+    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...given };
     // GraphiQL 3 can keep the operation name of the tab it came from; a name the document does not
     // define would fail with OPERATION_RESOLUTION_FAILURE. Use the document's own operation then.
     const body = { ...(params as { query?: string; operationName?: string | null }) };
     if (body.operationName && typeof body.query === 'string') {
       const defined = [...body.query.matchAll(/\b(?:query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)/g)].map((m) => m[1]);
       if (!defined.includes(body.operationName)) body.operationName = defined.length === 1 ? defined[0] : null;
+    }
+    if (typeof body.query === 'string' && isSubscription(body.query, body.operationName, opts)) {
+      return liveFetcher(body, { ...opts, headers: given });
     }
     const post = async (payload: unknown) => {
       const res = await fetch(endpoint, { method: 'POST', headers, body: JSON.stringify(payload), credentials: 'same-origin' });

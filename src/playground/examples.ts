@@ -2,6 +2,8 @@
 
 export interface ExampleTab {
   query: string;
+  /** A subscription: the playground runs it over WebSocket (graphql-ws), not HTTP. */
+  live?: boolean;
   variables?: string;
   /**
    * While `variable` still holds `placeholder`, the playground runs `query` first and sends the
@@ -99,5 +101,49 @@ query WhatTrainedIt {
   }
 }
 `,
+  },
+  {
+    query: `# Filter and sort by metadata, on the example data (npm run seed:example): the trained models
+# whose accuracy is above 0.9, best first, with the model versions they belong to; then the model
+# versions whose own precision is above 0.9. Conditions: eq, ne, gt, gte, lt, lte, exists, matches,
+# all of which must hold; a dotted key reaches into nested objects ("metrics.f1").
+query HighAccuracy {
+  project(name: "fraud-detection") {
+    artifactVersions(
+      filter: { artifact: "trained_model", metadata: [{ key: "accuracy", gt: 0.9 }] }
+      orderBy: { field: METADATA, metadataKey: "accuracy", direction: DESC }
+    ) {
+      nodes { version metadata modelVersions { number stage model { name } } }
+    }
+    modelVersions(
+      filter: { metadata: [{ key: "precision", gt: 0.9 }] }
+      orderBy: { field: METADATA, metadataKey: "precision", direction: DESC }
+    ) {
+      nodes { number stage metadata model { name } }
+    }
+  }
+}
+`,
+  },
+  {
+    query: `# Stage changes as they are committed, over WebSocket (graphql-ws on this same endpoint, with
+# the headers above as the api key). Run it, then promote a version from the console, a client or
+# a promoteModelVersion mutation: each change shows up here until you press stop.
+# Set "after" to an Event.sequence to first replay what came after it.
+subscription WatchStageChanges($after: String) {
+  events(filter: { kinds: [STAGE_CHANGED] }, after: $after) {
+    sequence
+    at
+    actor
+    data
+    subject {
+      __typename
+      ... on ModelVersion { number stage model { name } }
+    }
+  }
+}
+`,
+    variables: '{\n  "after": null\n}',
+    live: true,
   },
 ];

@@ -25,7 +25,7 @@ const SOURCES: Record<string, { file: () => string; type: string }> = {
 
 const bootOptions: PlaygroundOptions = {
   endpoint: 'graphql',
-  tabs: EXAMPLE_TABS.map((t) => ({ ...t, headers: HEADERS_PLACEHOLDER })),
+  tabs: EXAMPLE_TABS.map(({ live: _live, ...t }) => ({ ...t, headers: HEADERS_PLACEHOLDER })),
   headers: HEADERS_PLACEHOLDER,
   placeholderMark: PLACEHOLDER_MARK,
 };
