@@ -291,3 +291,42 @@ test('in headless Chromium the WatchStageChanges tab subscribes over WebSocket a
       await browser?.close();
     }
   });
+
+test('with AUTH=required the subscription tab sends the key of the header editor in connection_init',
+  { skip: !fs.existsSync(CHROMIUM) && `${CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium) to run this test` },
+  async () => {
+    const secret = 'playground-admin-secret-0123456789';
+    const secured = await startTestApp({ AUTH: 'required', ADMIN_API_KEY: secret });
+    let browser: Browser | undefined;
+    try {
+      const as = { token: secret };
+      await secured.ok('mutation { createProject(input: { name: "keyed" }) { id } }', undefined, as);
+      const { createModelVersion } = await secured.ok('mutation { createModelVersion(input: { project: "keyed", model: "m" }) { id } }', undefined, as);
+      await secured.ok('mutation($id: ID!) { promoteModelVersion(input: { modelVersion: $id, stage: STAGING, reason: "with a key" }) { modelVersion { stage } } }',
+        { id: createModelVersion.id }, as);
+      browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+      const page = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
+      const init = new Promise<unknown>((resolve) => page.on('websocket', (socket) => socket.on('framesent', (frame) => {
+        const message = JSON.parse(String(frame.payload));
+        if (message.type === 'connection_init') resolve(message.payload);
+      })));
+      const setVisibleEditor = (value: string) => page.locator('.graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror').evaluate(
+        (el, v) => (el as unknown as { CodeMirror: { setValue(v: string): void } }).CodeMirror.setValue(v), value);
+
+      await page.goto(secured.url);
+      await page.locator('.graphiql-tab', { hasText: 'WatchStageChanges' }).click();
+      await page.locator('.graphiql-editor-tool .graphiql-editor:not(.hidden)').getByText('Bearer <api key>').waitFor();
+      await setVisibleEditor(JSON.stringify({ Authorization: `Bearer ${secret}` }));
+      await page.locator('.graphiql-editor-tools').getByRole('button', { name: 'Variables' }).click();
+      await page.locator('.graphiql-editor-tool .graphiql-editor:not(.hidden)').getByText('"after"').waitFor();
+      await setVisibleEditor('{ "after": "0" }');
+      await page.locator('.graphiql-execute-button').click();
+      await page.locator('.result-window').getByText('"with a key"').waitFor();
+      assert.match(await page.locator('.result-window').innerText(), /"actor": "admin"/);
+      assert.deepEqual(await init, { authorization: `Bearer ${secret}` });
+      await page.locator('.graphiql-execute-button').click(); // stop
+    } finally {
+      await browser?.close();
+      await secured.close();
+    }
+  });
