@@ -161,6 +161,14 @@ async function seedWebhooks() {
   }
 }
 
+/** Aliases: exclusive tags on model versions ("champion", "gold") besides the artifact version holding "gold". */
+async function seedAliases() {
+  const d = await admin(`{ m0: modelVersion(project: "beta", model: "beta-model-0", version: "latest") { id }
+    m1: modelVersion(project: "beta", model: "beta-model-1", version: "1") { id } }`);
+  await admin(`mutation($a: ID!, $b: ID!) { a: addTags(resource: $a, tags: [{ name: "champion", exclusive: true }]) { id }
+    b: addTags(resource: $b, tags: [{ name: "gold" }]) { id } }`, { a: d.m0.id, b: d.m1.id });
+}
+
 async function collectPools(): Promise<Pools> {
   const data = await admin(`{
     projects(first: 100) { nodes { id name
@@ -218,6 +226,7 @@ before(async () => {
   await seedMetadata();
   await seedDeletions();
   await seedWebhooks();
+  await seedAliases();
   scopedKey = (await admin(`mutation { createApiKey(input: { name: "beta-reader", role: VIEWER, projects: ["beta"] }) { secret } }`)).createApiKey.secret;
   pools = await collectPools();
   schema = buildSchema(fs.readFileSync(path.join(ROOT, 'schema.graphql'), 'utf8'));
@@ -267,6 +276,25 @@ test('every query operation of the TypeScript client answers the same on both pa
   }
   assert.ok(operations >= 10, `${operations} query operations`);
   assert.ok(compiled > 0);
+});
+
+test('aliases (exclusive tags) name versions the same on both paths', async () => {
+  const query = `query($m: String!, $v: String!, $a: String!) {
+    modelVersion(project: "beta", model: $m, version: $v) { number name stage tags { name } model { name } }
+    artifactVersion(project: "beta", artifact: $a, version: $v) { version tags { name exclusive } } }`;
+  const seen: unknown[] = [];
+  for (const [m, v, a] of [['beta-model-0', 'champion', 'dataset'], ['beta-model-1', 'gold', 'dataset'], ['beta-model-1', 'champion', 'weights']]) {
+    for (const token of [ADMIN_KEY, scopedKey]) {
+      const answer = await same(query, { m, v, a }, token, `alias ${v}`);
+      assert.equal(answer.path, 'compiled');
+      seen.push((answer.body as { data: unknown }).data);
+    }
+  }
+  const data = seen as { modelVersion: { number: number; tags: { name: string }[] } | null; artifactVersion: { version: string } | null }[];
+  assert.ok(data[0].modelVersion?.tags.some((t) => t.name === 'champion'));
+  assert.equal(data[2].modelVersion?.number, 1);
+  assert.equal(data[2].artifactVersion?.version, 'raw_2023');
+  assert.equal(data[4].modelVersion, null);
 });
 
 test('a connection asked only for hasNextPage still reads its page', async () => {

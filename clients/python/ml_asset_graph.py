@@ -469,7 +469,8 @@ class Client:
         return p
 
     def get_artifact_version(self, name: str, version: Union[str, int] = "latest", *, project: Optional[str] = None) -> JSONDict:
-        """One version of artifact ``name`` ("latest" or a version string such as "2"); raises NotFound."""
+        """One version of artifact ``name`` ("latest", a version string such as "2", or an exclusive tag
+        such as "blessed" held by one of its versions); raises NotFound."""
         project = self._project(project)
         data = self.query(
             f"""query($p: String!, $a: String!, $v: String!) {{
@@ -491,8 +492,8 @@ class Client:
         return m
 
     def get_model_version(self, model: str, version: Union[str, int] = "latest", *, project: Optional[str] = None) -> "ModelVersion":
-        """A model version by number, name, "latest" (the default, as in the API) or stage
-        ("production", "staging"), with its linked artifacts (``artifacts``: kind, name,
+        """A model version by number, name, "latest" (the default, as in the API), stage
+        ("production", "staging") or alias (an exclusive tag such as "champion" held by one of its versions), with its linked artifacts (``artifacts``: kind, name,
         artifactVersion), runs and stage history; raises NotFound naming the versions there are."""
         project = self._project(project)
         data = self.query(

@@ -21,6 +21,7 @@ import { ListOrderField, pageRequest } from '../graphql/pagination';
 import type { FieldCompiler, FieldRef, Gen } from './compiler';
 import { Fallback } from './compiler';
 import { base64url, cursorSql, dateTimeSql, globalIdSql } from './json-sql';
+import { artifactVersionRefSql, modelVersionRefSql } from '../domain/version-refs';
 
 type Fields = Record<string, FieldCompiler>;
 type Where = (c: string, row: string, g: Gen, f: FieldRef) => string[];
@@ -247,8 +248,6 @@ function parentKey(g: Gen, kind: KindName, project: string, name: string): strin
   return `(SELECT ${p}.project_id, ${p}.id FROM ${KINDS[kind].table} ${p}${where([...inProjectByName(g, p, project, name), ...g.visible(kind, p, 'EXCLUDE')])})`;
 }
 
-const DIGITS = /^\d+$/;
-const STAGES = new Set(['none', 'staging', 'production', 'archived']);
 
 const Query: Fields = {
   projects: connection('Project', PROJECTS),
@@ -260,30 +259,18 @@ const Query: Fields = {
   tag: byProjectAndName('Tag'),
   stack: one('Stack', 'INCLUDE', (c, _row, g, f) => [`${c}.name = ${g.sql.p(g.args(f).name)}`]),
   stacks: connection('Stack', STACKS),
-  // artifacts.service findVersion: "latest" is the newest by creation, anything else a version string.
+  // artifacts.service findVersion and models.service resolveVersion share their SQL (domain/version-refs.ts).
   artifactVersion: (g, _row, f) => {
     const args = g.args(f);
     const c = g.alias();
-    const conds = [`(${c}.project_id, ${c}.artifact_id) = ${parentKey(g, 'Artifact', args.project, args.artifact)}`, ...g.visible('ArtifactVersion', c, 'EXCLUDE')];
-    const tail = args.version === 'latest' ? `ORDER BY ${c}.created_at DESC, ${c}.id DESC LIMIT 1` : '';
-    if (args.version !== 'latest') conds.push(`${c}.version = ${g.sql.p(args.version)}`);
-    return `(SELECT ${g.object('ArtifactVersion', c, f.nodes)} FROM artifact_version ${c}${where(conds)} ${tail})`;
+    return `(SELECT ${g.object('ArtifactVersion', c, f.nodes)} FROM (${artifactVersionRefSql(g.sql, parentKey(g, 'Artifact', args.project, args.artifact), args.version)}) ${c}${
+      where(g.visible('ArtifactVersion', c, 'EXCLUDE'))})`;
   },
-  // models.service resolveVersion: a number, a name, "latest" or a stage name in any case.
   modelVersion: (g, _row, f) => {
     const args = g.args(f);
     const c = g.alias();
-    const conds = [`(${c}.project_id, ${c}.model_id) = ${parentKey(g, 'Model', args.project, args.model)}`, ...g.visible('ModelVersion', c, 'EXCLUDE')];
-    const ref: string = args.version;
-    const lower = ref.toLowerCase();
-    let tail = '';
-    if (lower === 'latest') tail = `ORDER BY ${c}.number DESC LIMIT 1`;
-    else if (STAGES.has(lower)) {
-      conds.push(`${c}.stage = ${g.sql.p(lower.toUpperCase())}`);
-      tail = `ORDER BY ${c}.number DESC LIMIT 1`;
-    } else if (DIGITS.test(ref) && ref.length < 10) conds.push(`${c}.number = ${g.sql.p(Number(ref))}::int`);
-    else conds.push(`${c}.name = ${g.sql.p(ref)}`);
-    return `(SELECT ${g.object('ModelVersion', c, f.nodes)} FROM model_version ${c}${where(conds)} ${tail})`;
+    return `(SELECT ${g.object('ModelVersion', c, f.nodes)} FROM (${modelVersionRefSql(g.sql, parentKey(g, 'Model', args.project, args.model), args.version)}) ${c}${
+      where(g.visible('ModelVersion', c, 'EXCLUDE'))})`;
   },
   node: (g, _row, f) => nodeById(g, f.nodes, g.args(f).id, 'id'),
   nodes: (g, _row, f) => {

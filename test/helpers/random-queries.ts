@@ -155,9 +155,10 @@ export class QueryGenerator {
       case 'limit': return this.r.pick([1, 3, 10, 1000]);
       case 'artifact': return this.r.pick([...p.names.artifact, 'nope']);
       case 'model': return this.r.pick([...p.names.model, 'nope']);
+      // Exclusive tags (aliases such as "champion") and plain ones, which name no version.
       case 'version': return field === 'modelVersion'
-        ? this.r.pick(['latest', '1', '2', '3', '99', 'production', 'Staging', 'ARCHIVED', 'none', '0002', ...p.names.version])
-        : this.r.pick(['latest', '1', '2', 'nope', ...p.names.version]);
+        ? this.r.pick(['latest', '1', '2', '3', '99', 'production', 'Staging', 'ARCHIVED', 'none', '0002', 'champion', 'gold', ...p.names.version])
+        : this.r.pick(['latest', '1', '2', 'nope', 'gold', 'champion', 'nightly', ...p.names.version]);
       case 'name': {
         const pool = { pipeline: p.names.pipeline, pipelineRun: p.names.run, artifact: field === 'artifact' && this.r.chance(0.5) ? p.names.link : p.names.artifact,
           model: p.names.model, tag: p.names.tag, stack: p.names.stack, project: p.projects }[field] ?? p.names.link;

@@ -302,7 +302,7 @@ export type SortDirection =
 
 export type StartRunInput = {
   config?: unknown;
-  /** Attach the run to a model version: by model name and version (number, name, stage or 'latest'); createVersion makes a new version instead. */
+  /** Attach the run to a model version: by model name and version (number, name, stage, 'latest' or an exclusive tag); createVersion makes a new version instead. */
   model?: ModelRefInput | null | undefined;
   /** Generated when left out (unique within the project). */
   name?: string | null | undefined;

@@ -46,7 +46,7 @@ export class ArtifactResolver {
 
 @Resolver(() => ArtifactVersion)
 export class ArtifactVersionResolver {
-  @Query(() => ArtifactVersion, { nullable: true, description: "version: a version string, or 'latest' (the newest by creation)." })
+  @Query(() => ArtifactVersion, { nullable: true, description: "version: a version string, or 'latest' (the newest by creation); failing those, an alias: the name of an exclusive tag held by one of its versions ('champion')." })
   artifactVersion(
     @Arg('project') project: string,
     @Arg('artifact') artifact: string,

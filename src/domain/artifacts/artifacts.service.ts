@@ -21,6 +21,8 @@ import { Role } from '../auth/role';
 import { assertNameFree, given, updateRow } from '../lifecycle/edits';
 import { EventKind } from '../events/event-kind';
 import { emit, NewEvent } from '../events/events.outbox';
+import { artifactVersionRefSql } from '../version-refs';
+import { Sql } from '../../db/sql';
 
 export interface NewArtifactVersion {
   artifact: string;
@@ -158,13 +160,14 @@ export class ArtifactsService {
     return this.projects.findByName(ctx, Artifact, 'artifact', projectName, name);
   }
 
-  /** version: a version string, or "latest" (the newest by creation). */
+  /** version: a version string, "latest" (the newest by creation), or an exclusive tag (version-refs.ts). */
   async findVersion(ctx: Context, projectName: string, artifactName: string, version: string): Promise<ArtifactVersion | null> {
     const artifact = await this.findArtifact(ctx, projectName, artifactName);
     if (!artifact) return null;
+    // With no version at all, no tag can name one either.
     if (version === 'latest') return ctx.loaders.latestVersionByArtifactId.load(artifact.id);
-    const [row] = await this.db.query('SELECT * FROM artifact_version WHERE project_id = $1 AND artifact_id = $2 AND version = $3 AND deleted_at IS NULL',
-      [artifact.projectId, artifact.id, version]);
+    const sql = new Sql();
+    const [row] = await this.db.query(artifactVersionRefSql(sql, `(${sql.p(artifact.projectId)}::uuid, ${sql.p(artifact.id)}::uuid)`, version), sql.params);
     return row ? hydrate(this.db, ArtifactVersion, row) : null;
   }
 }

@@ -11,7 +11,7 @@ import { CreateModelVersionInput, LinkArtifactInput, PromoteModelVersionInput, P
 
 @Resolver(() => ModelVersion)
 export class ModelVersionResolver {
-  @Query(() => ModelVersion, { nullable: true, description: "version: a number, a name, 'latest', or a stage name ('staging', 'production')." })
+  @Query(() => ModelVersion, { nullable: true, description: "version: a number, a name, 'latest', or a stage name ('staging', 'production'); failing those, an alias: the name of an exclusive tag held by one of its versions ('champion')." })
   modelVersion(
     @Arg('project') project: string,
     @Arg('model') model: string,

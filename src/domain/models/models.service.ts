@@ -24,11 +24,12 @@ import {
 import { assertNameFree, given, updateRow } from '../lifecycle/edits';
 import { EventKind } from '../events/event-kind';
 import { emit } from '../events/events.outbox';
+import { modelVersionRefSql, STAGE_REFS } from '../version-refs';
+import { Sql } from '../../db/sql';
 
 const DIGITS = /^\d+$/;
 /** Stages a single version holds at a time; the others can be held by many. */
 const SINGLE_HOLDER = new Set([ModelStage.STAGING, ModelStage.PRODUCTION]);
-const STAGE_REFS = new Map(Object.values(ModelStage).map((s) => [s.toLowerCase(), s]));
 
 interface NewModelVersion {
   name?: string | null;
@@ -153,22 +154,12 @@ export class ModelsService {
     return version;
   }
 
-  /** ref: a number, a name, "latest", or a stage name in any case. */
+  /** ref: a number, a name, "latest", a stage name in any case, or an exclusive tag (version-refs.ts). */
   async resolveVersion(runner: Pick<EntityManager, 'query'>, model: Model, ref: string): Promise<ModelVersion | null> {
-    const lower = ref.toLowerCase();
-    const stage = STAGE_REFS.get(lower);
-    let rows: Record<string, unknown>[];
-    if (lower === 'latest') {
-      rows = await runner.query('SELECT * FROM model_version WHERE project_id = $1 AND model_id = $2 AND deleted_at IS NULL ORDER BY number DESC LIMIT 1', [model.projectId, model.id]);
-    } else if (stage) {
-      rows = await runner.query('SELECT * FROM model_version WHERE project_id = $1 AND model_id = $2 AND stage = $3 AND deleted_at IS NULL ORDER BY number DESC LIMIT 1',
-        [model.projectId, model.id, stage]);
-    } else if (DIGITS.test(ref) && ref.length < 10) {
-      rows = await runner.query('SELECT * FROM model_version WHERE project_id = $1 AND model_id = $2 AND number = $3 AND deleted_at IS NULL', [model.projectId, model.id, Number(ref)]);
-    } else {
-      rows = await runner.query('SELECT * FROM model_version WHERE project_id = $1 AND model_id = $2 AND name = $3 AND deleted_at IS NULL', [model.projectId, model.id, ref]);
-    }
-    return rows[0] ? hydrate(this.db, ModelVersion, rows[0]) : null;
+    const sql = new Sql();
+    const text = modelVersionRefSql(sql, `(${sql.p(model.projectId)}::uuid, ${sql.p(model.id)}::uuid)`, ref);
+    const [row] = await runner.query(text, sql.params);
+    return row ? hydrate(this.db, ModelVersion, row) : null;
   }
 
   findModel(ctx: Context, projectName: string, name: string): Promise<Model | null> {

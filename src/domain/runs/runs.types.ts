@@ -41,7 +41,7 @@ export class StartRunInput {
 
   @Field(() => ModelRefInput, {
     nullable: true,
-    description: "Attach the run to a model version: by model name and version (number, name, stage or 'latest'); createVersion makes a new version instead.",
+    description: "Attach the run to a model version: by model name and version (number, name, stage, 'latest' or an exclusive tag); createVersion makes a new version instead.",
   })
   model?: ModelRefInput | null;
 }
