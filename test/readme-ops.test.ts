@@ -2,26 +2,41 @@
 // (test/readme.test.ts runs those): here each snippet is run for real, or checked against the thing
 // it describes where running it takes minutes or an engine this machine has not. The comment at
 // each check says which, and why.
+import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { builtinModules } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { after, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
+import { OperationDefinitionNode, parse } from 'graphql';
 import { COMPILED_COLUMNS } from '../bench/lib/compiled';
 import { CATALOG_LIST, THREE_LEVEL } from '../bench/queries';
 import semver from 'semver';
 import { parse as parseYaml } from 'yaml';
 import { freePort } from '../src/db/embedded';
-import { createTestDatabase } from './helpers/app';
+import { seedExample } from '../scripts/seed-example';
+import { OperationCompiler } from '../src/compiler/compiler';
+import { ANONYMOUS, Principal } from '../src/domain/auth/principal';
+import { Role } from '../src/domain/auth/role';
+import { buildAppSchema } from '../src/graphql/schema';
+import { createTestDatabase, startTestApp, TestApp } from './helpers/app';
 import { Block, fencedBlocks, READ_AS_A_READER, ROOT, run, shellCommands } from './helpers/readme';
 
 const read = (file: string) => fs.readFileSync(path.join(ROOT, file), 'utf8');
 const scripts: Record<string, string> = JSON.parse(read('package.json')).scripts;
 
 /** The READMEs this file checks; test/readme.test.ts runs READ_AS_A_READER. */
-const CHECKED_HERE = ['bench/README.md', 'docker/README.md'];
+const CHECKED_HERE = ['bench/README.md', 'docker/README.md', 'src/compiler/README.md'];
+
+test('every README in the repository is run or checked by a test', async () => {
+  const listed = await run('git', ['ls-files', '*README.md']);
+  assert.equal(listed.code, 0, listed.stderr);
+  const readmes = listed.stdout.trim().split('\n');
+  assert.ok(readmes.includes('README.md') && readmes.length >= 7, listed.stdout);
+  assert.deepEqual(readmes.filter((f) => !READ_AS_A_READER().includes(f) && !CHECKED_HERE.includes(f)), []);
+});
 
 /** `npm run <script> -- <args>` as the node command npm would run, with the env assignments in front. */
 function npmCommand(line: string): { env: Record<string, string>; script: string; args: string[]; node: string[] } {
@@ -412,5 +427,57 @@ describe('docker/README.md', () => {
     assert.equal(answers[3], said.readyz);
     const anonymous = await run('sh', ['-c', curls[1].replace(/localhost:4000/g, `127.0.0.1:${port}`).replace(/-H "authorization: Bearer \$ADMIN_API_KEY"/, '')]);
     assert.equal(JSON.parse(anonymous.stdout).errors[0].extensions.code, 'UNAUTHENTICATED');
+  });
+});
+
+// ---------------------------------------------------------------- src/compiler/README.md
+
+describe('src/compiler/README.md', () => {
+  const file = 'src/compiler/README.md';
+  const blocks = fencedBlocks(read(file));
+  // The selection runs on a server holding the example data; the SQL shown must be what the
+  // compiler writes for it (whitespace aside) and, run as shown, answer the same data.
+  const VARIABLES = { p: 'fraud-detection' };
+  const normalize = (sql: string) => sql.replace(/\s+/g, ' ').replace(/\( /g, '(').replace(/ \)/g, ')').trim();
+  let app: TestApp;
+  let projectId = '';
+  before(async () => {
+    app = await startTestApp();
+    await seedExample(app.url);
+    [{ id: projectId }] = await app.sql(`SELECT id FROM project WHERE name = $1`, [VARIABLES.p]);
+  });
+  after(async () => { await app.close(); });
+
+  test('it has one graphql and one sql block, nothing else to run', () => {
+    assert.deepEqual(blocks.map((b) => b.lang), ['graphql', 'sql']);
+  });
+
+  test('the selection answers on the example data', async () => {
+    const data = await app.ok(blocks[0].code, VARIABLES);
+    assert.equal(data.project.name, 'fraud-detection');
+    assert.equal(data.project.pipelines.totalCount, 3);
+    assert.equal(data.project.pipelines.nodes.length, 2);
+  });
+
+  test('the SQL shown is the statement the compiler writes for a key limited to the project, and without the limit less its ANY($1) conditions', () => {
+    const compiler = new OperationCompiler(buildAppSchema());
+    const document = parse(blocks[0].code);
+    const plan = compiler.plan(document, document.definitions[0] as OperationDefinitionNode);
+    const scoped: Principal = { name: 'ci', role: Role.VIEWER, keyId: 'readme', projects: [VARIABLES.p], projectIds: [projectId] };
+    const statement = compiler.statement(plan, VARIABLES, scoped);
+    assert.ok(typeof statement !== 'string', String(statement));
+    assert.equal(normalize(statement.text), normalize(blocks[1].code));
+    assert.deepEqual(statement.values, [[projectId], VARIABLES.p]);
+    const open = compiler.statement(plan, VARIABLES, ANONYMOUS);
+    assert.ok(typeof open !== 'string', String(open));
+    assert.equal(normalize(open.text), normalize(blocks[1].code).replace(/ AND \w+\.\w+ = ANY\(\$1::uuid\[\]\)/g, '').replace(/\$2/g, '$1'));
+    assert.deepEqual(open.values, [VARIABLES.p]);
+  });
+
+  test('the SQL shown, run with its parameters, returns the data of the selection as one text column', async () => {
+    const rows = await app.sql(blocks[1].code, [[projectId], VARIABLES.p]);
+    assert.equal(rows.length, 1);
+    assert.equal(typeof rows[0].data, 'string');
+    assert.deepEqual(JSON.parse(rows[0].data), await app.ok(blocks[0].code, VARIABLES));
   });
 });
