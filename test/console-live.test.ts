@@ -238,18 +238,53 @@ test('a VIEWER\'s console connects with its own key and sees a promotion made by
 test('a key scoped to one project receives that project\'s events and none of another\'s', async () => {
   const frames: Frames = { sent: [], received: [] };
   const { context, page: p } = await signedIn(scopedKey, { frames });
-  await p.goto(ui('/p/elsewhere'));
-  await p.getByRole('heading', { name: /elsewhere/ }).waitFor();
+  const received = () => frames.received.filter((f) => f.type === 'next').map((f) => f.payload.data.events);
+  // The projects page subscribes to every project's creations and edits: scope is the server's to apply.
+  await p.goto(ui('/'));
+  await p.getByRole('link', { name: 'elsewhere', exact: true }).waitFor();
   await live(p);
-  // Written first, so that its event would arrive before the one below if it arrived at all.
+  const { project: fraud } = await asAdmin(`{ project(name: "${P}") { id } }`);
+  const { project: far } = await asAdmin(`{ project(name: "elsewhere") { id } }`);
+  // Written first, so that their events would arrive before the last one if they arrived at all.
+  await asAdmin(`mutation { createProject(input: { name: "hidden-from-elsewhere" }) { id } }`);
+  await asAdmin(`mutation($i: UpdateProjectInput!) { updateProject(input: $i) { id } }`, { i: { id: fraud.id, description: 'not for elsewhere' } });
+  await asAdmin(`mutation($i: UpdateProjectInput!) { updateProject(input: $i) { id } }`, { i: { id: far.id, displayName: 'Far away' } });
+  await p.getByRole('cell', { name: 'Far away' }).waitFor();
+  assert.deepEqual(received().map((e) => [e.kind, e.project?.name]), [['ENTITY_UPDATED', 'elsewhere']]);
+
+  await p.goto(ui('/p/elsewhere'));
+  await p.getByRole('heading', { name: /Far away/ }).waitFor();
+  await live(p);
   await asAdmin(`mutation($r: ID!) { addTags(resource: $r, tags: [{ name: "not-for-elsewhere" }]) { id } }`, { r: await versionId(1) });
-  await asAdmin(`mutation { startRun(input: { project: "${P}", pipeline: "fraud_detection_training", name: "live_run_3" }) { id } }`);
   await app.ok(`mutation { startRun(input: { project: "elsewhere", pipeline: "far", name: "far_run_1" }) { id } }`, undefined, { token: scopedKey });
   await p.locator('section[aria-labelledby="runs-h"] tr[data-run="far_run_1"]').waitFor();
-  const events = frames.received.filter((f) => f.type === 'next').map((f) => f.payload.data.events);
-  assert.deepEqual([...new Set(events.map((e) => e.project?.name))], ['elsewhere']);
-  assert.ok(events.some((e) => e.kind === 'RUN_STARTED' && e.data.name === 'far_run_1'), JSON.stringify(events));
+  assert.deepEqual([...new Set(received().map((e) => e.project?.name))], ['elsewhere']);
+  assert.ok(received().some((e) => e.kind === 'RUN_STARTED' && e.data.name === 'far_run_1'), JSON.stringify(received()));
   assert.deepEqual(frames.sent.find((f) => f.type === 'connection_init')?.payload, { Authorization: `Bearer ${scopedKey}` });
+  await context.close();
+});
+
+test('a page subscribes to its own project\'s events; opening another project follows that one', async () => {
+  const frames: Frames = { sent: [], received: [] };
+  const { context, page: p } = await signedIn(ADMIN_KEY, { frames });
+  await p.goto(ui(`/p/${P}`));
+  await p.locator('section[aria-labelledby="runs-h"] tbody tr').first().waitFor();
+  await live(p);
+  await asAdmin(`mutation { startRun(input: { project: "elsewhere", pipeline: "far", name: "far_run_2" }) { id } }`);
+  await asAdmin(`mutation { startRun(input: { project: "${P}", pipeline: "fraud_detection_training", name: "live_run_4" }) { id } }`);
+  await p.locator('section[aria-labelledby="runs-h"] tr[data-run="live_run_4"]').waitFor();
+  const received = () => frames.received.filter((f) => f.type === 'next').map((f) => f.payload.data.events);
+  assert.deepEqual([...new Set(received().map((e) => e.project?.name))], [P]);
+
+  await p.getByRole('link', { name: 'Projects', exact: true }).click();
+  await p.getByRole('link', { name: 'elsewhere', exact: true }).click();
+  await p.getByRole('heading', { name: /Far away/ }).waitFor();
+  await asAdmin(`mutation { startRun(input: { project: "elsewhere", pipeline: "far", name: "far_run_3" }) { id } }`);
+  await p.locator('section[aria-labelledby="runs-h"] tr[data-run="far_run_3"]').waitFor();
+  const filters = frames.sent.filter((f) => f.type === 'subscribe').map((f) => f.payload.variables.filter);
+  assert.deepEqual(filters.at(0), { projects: [P] });
+  assert.deepEqual(filters.at(-1), { projects: ['elsewhere'] });
+  assert.ok(filters.some((f) => f.kinds?.includes('PROJECT_CREATED')), 'the projects page subscribes to new projects');
   await context.close();
 });
 

@@ -4,7 +4,7 @@ import { useApolloClient, useQuery } from '@apollo/client/react';
 import { ConsoleViewerDocument } from './generated/graphql';
 import { getApiKey, setApiKey } from './auth';
 import { ErrorMessage, hasCode } from './errors';
-import { Link, match, path, useLocation } from './router';
+import { Link, match, path, projectPage, useLocation } from './router';
 import { Loading, ViewerContext, type ViewerInfo } from './components/common';
 import { ProjectsPage } from './pages/projects';
 import { ProjectPage } from './pages/project';
@@ -45,7 +45,7 @@ function Routes() {
 
 function ProjectNav() {
   const { path: here } = useLocation();
-  const params = match('/p/:project', here) ?? match('/p/:project/:section', here) ?? match('/p/:project/:section/:item', here);
+  const params = projectPage(here);
   if (!params?.project) return null;
   const p = params.project;
   const item = (section: string | null, label: string) => {

@@ -1,4 +1,4 @@
-// Live updates: one subscription to the change log for the whole console. Events write their
+// Live updates: one subscription to the change log, for the project in view. Events write their
 // subject's current fields into the normalized cache (see graphql/live.graphql), which updates a
 // stage, a status or a tag wherever it is shown; pages add, with useLive, what an event changes in
 // the lists they hold. After a disconnect the subscription resumes with `after` = the last
@@ -6,8 +6,9 @@
 import { createContext, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { useApolloClient } from '@apollo/client/react';
 import { CombinedGraphQLErrors } from '@apollo/client/errors';
-import { ConsoleEventsDocument, type ConsoleEventsSubscription } from './generated/graphql';
+import { ConsoleEventsDocument, type ConsoleEventsSubscription, type EventFilter } from './generated/graphql';
 import { liveSocket } from './apollo';
+import { projectPage, useLocation } from './router';
 
 export type LiveStatus = 'connecting' | 'live' | 'reconnecting' | 'off';
 export type LiveEvent = ConsoleEventsSubscription['events'];
@@ -20,12 +21,19 @@ const ListenContext = createContext<(listener: Listener) => () => void>(() => ()
 const REFUSED = new Set([4401, 4403]);
 const MAX_BACKOFF_MS = 30_000;
 
+// Outside a project only the list of projects is on screen.
+const PROJECTS_PAGE: EventFilter = { kinds: ['PROJECT_CREATED', 'ENTITY_UPDATED', 'ENTITY_DELETED', 'ENTITY_RESTORED'] };
+
 export function LiveProvider({ children }: { children: ReactNode }) {
   const client = useApolloClient();
   const [status, setStatus] = useState<LiveStatus>('connecting');
   const listeners = useRef(new Set<Listener>());
+  // Only what the page in view can show: the server reads and resolves no other project's events
+  // for this tab. Another project starts a new subscription from now on, as opening a page does.
+  const project = projectPage(useLocation().path)?.project ?? null;
 
   useEffect(() => {
+    const filter: EventFilter = project ? { projects: [project] } : PROJECTS_PAGE;
     let last: string | null = null;
     let failures = 0;
     let closeCode: number | undefined;
@@ -64,7 +72,7 @@ export function LiveProvider({ children }: { children: ReactNode }) {
         failures += 1;
         timer = setTimeout(start, wait);
       };
-      subscription = client.subscribe({ query: ConsoleEventsDocument, variables: { after: last } }).subscribe({
+      subscription = client.subscribe({ query: ConsoleEventsDocument, variables: { after: last, filter } }).subscribe({
         next: (result) => {
           if (result.error) return end(CombinedGraphQLErrors.is(result.error));
           const event = result.data?.events;
@@ -83,10 +91,11 @@ export function LiveProvider({ children }: { children: ReactNode }) {
       clearTimeout(timer);
       subscription?.unsubscribe();
       for (const off of offs) off();
-      // The next sign-in connects afresh with its own key.
-      liveSocket.terminate();
     };
-  }, [client]);
+  }, [client, project]);
+
+  // The next sign-in connects afresh with its own key.
+  useEffect(() => () => liveSocket.terminate(), []);
 
   const listen = useMemo(() => (listener: Listener) => {
     listeners.current.add(listener);

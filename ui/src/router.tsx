@@ -60,6 +60,10 @@ export function Link({ to, children, ...rest }: { to: string } & AnchorHTMLAttri
   return <a href={BASE + to} {...rest} onClick={onClick}>{children}</a>;
 }
 
+/** The project a page belongs to, with its section and item: /p/:project[/:section[/:item]]. */
+export const projectPage = (pathname: string) =>
+  match('/p/:project', pathname) ?? match('/p/:project/:section', pathname) ?? match('/p/:project/:section/:item', pathname);
+
 export function match(pattern: string, pathname: string): Record<string, string> | null {
   const p = pattern.split('/').filter(Boolean);
   const s = pathname.split('/').filter(Boolean);
