@@ -195,6 +195,16 @@ describe('README.md', () => {
     assert.deepEqual(deleted.deleted.map((id: string) => Buffer.from(id, 'base64url').toString().split(':')[0]).sort(), ['Pipeline', 'PipelineRun']);
   });
 
+  test('the purge example is a dry run listing the deleted inference pipeline, its run and step, and the versions retention would take', () => {
+    const { delete: deleted } = answers.get(find(file, blocks, 'graphql', 'delete(input:'));
+    const { purge } = answers.get(find(file, blocks, 'graphql', 'purge(input:'));
+    assert.equal(purge.dryRun, true);
+    assert.equal(purge.count, purge.removed.length);
+    assert.deepEqual(purge.removed.slice(0, 2), deleted.deleted);
+    assert.deepEqual(purge.removed.map((id: string) => Buffer.from(id, 'base64url').toString().split(':')[0]),
+      ['Pipeline', 'PipelineRun', 'StepRun', 'ArtifactVersion'], 'the pipeline, its run, its step, and one unprotected version past the newest 2');
+  });
+
   test('the metadata filter lists the trained models above 0.9 accuracy, best first', () => {
     const { project } = answers.get(find(file, blocks, 'graphql', 'metadataKey: "accuracy"'));
     assert.equal(project.artifactVersions.totalCount, 3);
