@@ -170,6 +170,20 @@ test('the model page shows a promotion made over HTTP, the previous holder ARCHI
   assert.equal(await page.getByTestId('live').innerText(), 'Live');
 });
 
+test('a version created over HTTP appears as a new row; metadata logged on it changes its metric column', async () => {
+  await page.goto(ui(`/p/${P}/models/fraud_detector`));
+  await rowOf(page, 3).waitFor();
+  await live(page);
+  const { createModelVersion } = await asAdmin(`mutation { createModelVersion(input: { project: "${P}", model: "fraud_detector", name: "live-v4", metadata: { f1: 0.93 } }) { id number } }`);
+  assert.equal(createModelVersion.number, 4);
+  await rowOf(page, 4).waitFor();
+  const f1 = rowOf(page, 4).locator('td.num').first();
+  assert.equal(await f1.innerText(), '0.93');
+  assert.equal(await rowOf(page, 4).locator('[data-stage]').innerText(), 'NONE');
+  await asAdmin(`mutation($r: ID!) { logMetadata(resource: $r, metadata: { f1: 0.97 }) { id } }`, { r: createModelVersion.id });
+  await page.waitForFunction(() => document.querySelector('[data-testid="versions"] tr[data-version="4"] td.num')?.textContent === '0.97');
+});
+
 test('a run started over HTTP appears on the project overview with its status, which changes when it finishes', async () => {
   await page.goto(ui(`/p/${P}`));
   await page.locator('section[aria-labelledby="runs-h"] tbody tr').first().waitFor();
