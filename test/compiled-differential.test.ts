@@ -176,7 +176,7 @@ async function collectPools(): Promise<Pools> {
       artifacts(first: 100, filter: { deleted: INCLUDE }) { nodes { id name } }
       artifactVersions(first: 100, filter: { deleted: INCLUDE }) { edges { cursor } nodes { id version producedBy { outputs { name } } } }
       models(first: 100, filter: { deleted: INCLUDE }) { nodes { id name } }
-      modelVersions(first: 100, filter: { deleted: INCLUDE }) { nodes { id artifacts { name } } }
+      modelVersions(first: 100, filter: { deleted: INCLUDE }) { nodes { id artifacts { name } stageHistory { at } } }
       tags(first: 100) { edges { cursor } nodes { id name } } } }
     stacks(first: 100) { nodes { id name components { id flavor } } }
     apiKeys { id } webhooks { id deliveries(first: 2) { edges { cursor } } } }`);
@@ -197,7 +197,10 @@ async function collectPools(): Promise<Pools> {
     for (const a of p.artifacts.nodes) { add('Artifact', a.id); names.artifact.push(a.name); }
     for (const v of p.artifactVersions.nodes) { add('ArtifactVersion', v.id); names.version.push(v.version); }
     for (const m of p.models.nodes) { add('Model', m.id); names.model.push(m.name); }
-    for (const v of p.modelVersions.nodes) { add('ModelVersion', v.id); names.link.push(...v.artifacts.map((l: { name: string }) => l.name)); }
+    for (const v of p.modelVersions.nodes) {
+      add('ModelVersion', v.id); names.link.push(...v.artifacts.map((l: { name: string }) => l.name));
+      dates.push(...v.stageHistory.map((c: { at: string }) => c.at));
+    }
     for (const t of p.tags.nodes) { add('Tag', t.id); names.tag.push(t.name); }
   }
   for (const s of data.stacks.nodes) {
@@ -295,6 +298,24 @@ test('aliases (exclusive tags) name versions the same on both paths', async () =
   assert.equal(data[2].modelVersion?.number, 1);
   assert.equal(data[2].artifactVersion?.version, 'raw_2023');
   assert.equal(data[4].modelVersion, null);
+});
+
+test('versionInStageAt answers the same on both paths at every stage change of the seeded models', async () => {
+  const data = await admin(`{ project(name: "beta") { modelVersions(first: 100, filter: { deleted: INCLUDE }) { nodes { stageHistory { at } } } } }`);
+  const moments: string[] = data.project.modelVersions.nodes.flatMap((v: { stageHistory: { at: string }[] }) => v.stageHistory.map((c) => c.at));
+  assert.ok(moments.length >= 4, `${moments.length} stage changes`);
+  const query = `query($at: DateTime!) { project(name: "beta") { models(first: 10, filter: { deleted: INCLUDE }) { nodes { name
+    p: versionInStageAt(stage: PRODUCTION, at: $at) { number deletedAt } s: versionInStageAt(stage: STAGING, at: $at) { number }
+    a: versionInStageAt(stage: ARCHIVED, at: $at) { number } n: versionInStageAt(stage: NONE, at: $at) { number name } } } } }`;
+  let held = 0;
+  for (const at of moments) {
+    for (const token of [ADMIN_KEY, scopedKey]) {
+      const answer = await same(query, { at }, token, `versionInStageAt at ${at}`);
+      assert.equal(answer.path, 'compiled');
+      held += (answer.body as { data: any }).data.project.models.nodes.filter((m: { p: unknown }) => m.p).length;
+    }
+  }
+  assert.ok(held > 0, 'some moment has a production holder');
 });
 
 test('a connection asked only for hasNextPage still reads its page', async () => {

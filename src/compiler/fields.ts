@@ -5,7 +5,8 @@ import { FieldNode, getNamedType, GraphQLInterfaceType, GraphQLObjectType } from
 import { filterConditions, ListSource, orderParts } from '../db/lists';
 import { ARTIFACT_VERSIONS, ARTIFACTS } from '../domain/artifacts/artifacts.loaders';
 import { DeletedMode, KindName, KINDS } from '../domain/kinds';
-import { MODEL_VERSIONS, MODELS } from '../domain/models/models.loaders';
+import { MODEL_VERSIONS, MODELS, stageHolderAtSql } from '../domain/models/models.loaders';
+import { timestampText } from '../graphql/scalars/date-time';
 import { PIPELINES } from '../domain/pipelines/pipelines.loaders';
 import { PROJECTS } from '../domain/projects/projects.service';
 import { RUNS } from '../domain/runs/runs.loaders';
@@ -638,6 +639,13 @@ export const FIELDS: Record<string, Fields> = {
     latestVersion: newest('ModelVersion', 'model_id'),
     versionInStage: one('ModelVersion', 'EXCLUDE', (c, row, g, f) => [`${c}.model_id = ${row}.id`, `${c}.stage = ${g.sql.p(g.args(f).stage)}`],
       (c) => `ORDER BY ${c}.number DESC LIMIT 1`),
+    // Deleted versions are the history's business (stageHolderAtSql), not the visibility rule's.
+    versionInStageAt: (g, row, f) => {
+      const args = g.args(f);
+      const c = g.alias();
+      const holder = stageHolderAtSql(`${row}.project_id`, `${row}.id`, `${g.sql.p(args.stage)}::text`, `${g.sql.p(timestampText(args.at))}::timestamptz`);
+      return `(SELECT ${g.object('ModelVersion', c, f.nodes)} FROM (${holder}) ${c}${where(g.visible('ModelVersion', c, 'INCLUDE'))})`;
+    },
     pipelines: list('Pipeline', 'EXCLUDE', (c, row) => [`(${c}.project_id, ${c}.id) IN (SELECT r.project_id, r.pipeline_id FROM model_version v
       JOIN pipeline_run r ON r.project_id = v.project_id AND r.model_version_id = v.id
       WHERE v.model_id = ${row}.id AND v.deleted_at IS NULL AND r.deleted_at IS NULL)`], (c) => `${c}.name, ${c}.id`, 'Model.pipelines'),

@@ -149,6 +149,8 @@ export class QueryGenerator {
       case 'id': case 'of': return this.id(field === 'lineage' ? ['ArtifactVersion', 'StepRun', 'PipelineRun', 'ModelVersion'] : undefined);
       case 'ids': return Array.from({ length: this.r.int(0, 5) }, () => this.id());
       case 'stage': return this.r.pick(['NONE', 'STAGING', 'PRODUCTION', 'ARCHIVED']);
+      // Moments of stage changes (microseconds), of creations, and far from any.
+      case 'at': return this.r.pick([...p.dates, '2000-01-01T00:00:00Z', '2999-12-31T23:59:59.999999Z']);
       case 'kind': return this.r.pick(['DATA', 'MODEL', 'DEPLOYMENT']);
       case 'direction': return this.r.pick(['UPSTREAM', 'DOWNSTREAM', 'BOTH']);
       case 'depth': return this.r.pick([1, 2, 3, 10, 0]);

@@ -6,6 +6,8 @@ import { childKey } from '../../db/lists';
 import { Pipeline } from '../pipelines/pipeline.entity';
 import { Project } from '../projects/project.entity';
 import { Tag } from '../tags/tag.entity';
+import { DateTimeScalar } from '../../graphql/scalars';
+import { timestampText } from '../../graphql/scalars/date-time';
 import { Model } from './model.entity';
 import { ModelStage } from './model-enums';
 import { ModelVersion } from './model-version.entity';
@@ -51,6 +53,19 @@ export class ModelResolver {
   @FieldResolver(() => ModelVersion, { nullable: true, description: 'The version that holds this stage now, if any.' })
   versionInStage(@Root() model: Model, @Arg('stage', () => ModelStage) stage: ModelStage, @Ctx() ctx: Context) {
     return ctx.loaders.versionInStage.load(`${model.id}|${stage}`);
+  }
+
+  @FieldResolver(() => ModelVersion, {
+    nullable: true,
+    description: 'The version that held `stage` at the moment `at`, from the stage history; null if none did. A change at `t` counts from `t` on.',
+  })
+  versionInStageAt(
+    @Root() model: Model,
+    @Arg('stage', () => ModelStage) stage: ModelStage,
+    @Arg('at', () => DateTimeScalar) at: Date,
+    @Ctx() ctx: Context,
+  ) {
+    return ctx.loaders.versionInStageAt.load(`${model.projectId}|${model.id}|${stage}|${timestampText(at)}`);
   }
 
   @FieldResolver(() => [Pipeline], { description: 'The pipelines whose runs worked on a version of this model: a model ties pipelines together.' })

@@ -25,6 +25,20 @@ export const MODEL_VERSIONS: ListSource<ModelVersionFilter> = {
   ],
 };
 
+/**
+ * The version of a model that held `stage` at the moment `at` (SQL expressions), from the stage
+ * history: a version holds the stage its last change at or before `at` went to (NONE before any
+ * change, from its creation on), unless it was deleted by then and is still deleted. A change
+ * at `t` counts from `t` on. When several held it (NONE, ARCHIVED), the highest number, as
+ * versionInStage. Shared with the operation compiler.
+ */
+export function stageHolderAtSql(projectId: string, modelId: string, stage: string, at: string): string {
+  return `SELECT v.* FROM model_version v
+    WHERE v.project_id = ${projectId} AND v.model_id = ${modelId} AND v.created_at <= ${at} AND (v.deleted_at IS NULL OR v.deleted_at > ${at})
+      AND COALESCE((SELECT s.to_stage FROM stage_change s WHERE s.model_version_id = v.id AND s.at <= ${at} ORDER BY s.sequence DESC LIMIT 1), 'NONE') = ${stage}
+    ORDER BY v.number DESC LIMIT 1`;
+}
+
 export function modelLoaders(db: DataSource) {
   return {
     modelsByProjectId: childConnectionLoader<Model, ListFilter>(db, MODELS, 'project_id'),
@@ -42,6 +56,16 @@ export function modelLoaders(db: DataSource) {
         [pairs.map((p) => p[0]), pairs.map((p) => p[1])]);
       const byKey = new Map(rows.map((r) => [`${r.model_id}|${r.stage}`, hydrate(db, ModelVersion, r)]));
       return keys.map((k) => byKey.get(k) ?? null);
+    }),
+    /** Key: "<projectId>|<modelId>|<stage>|<moment as timestamptz text>". */
+    versionInStageAt: new DataLoader<string, ModelVersion | null>(async (keys) => {
+      const parts = keys.map((k) => k.split('|'));
+      const rows: Record<string, unknown>[] = await db.query(
+        `SELECT k.i, h.* FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::timestamptz[]) WITH ORDINALITY AS k(project_id, model_id, stage, at, i)
+         CROSS JOIN LATERAL (${stageHolderAtSql('k.project_id', 'k.model_id', 'k.stage', 'k.at')}) h`,
+        [0, 1, 2, 3].map((n) => parts.map((p) => p[n])));
+      const byIndex = new Map(rows.map((r) => [Number(r.i), hydrate(db, ModelVersion, r)]));
+      return keys.map((_, i) => byIndex.get(i + 1) ?? null);
     }),
     /** The argument: a ModelArtifactKind, or null for every kind. */
     linksByModelVersionId: new BoundedListLoader(db,
