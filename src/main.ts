@@ -72,10 +72,6 @@ async function main() {
     throw err;
   }
   const log = createLogger(config.logLevel);
-  if (config.auth === 'off') {
-    log.warn('AUTH=off: every request acts as the anonymous ADMIN; set AUTH=required to demand api keys');
-    if (!isLoopback(config.host)) log.warn({ host: config.host }, `AUTH=off while listening on ${config.host}: anyone who reaches this address is ADMIN; set AUTH=required, or unset HOST to listen on 127.0.0.1 only`);
-  }
   // Workers share the primary's listening socket: the primary checks the port for all of them.
   if (!process.env.MAG_WORKER_INDEX) await assertPortFree(config.port, config.host);
   if (isPrimaryOfWorkers(config)) return runPrimary(config, log);
@@ -88,6 +84,11 @@ async function main() {
   const http = await startHttpServer(app, config.port, config.host).catch((err) => {
     throw describeListenError(err, config.port, config.host) ?? err;
   });
+  // Said once the server runs, before "listening on": a start-up that fails prints only its one line.
+  if (config.auth === 'off') {
+    log.warn('AUTH=off: every request acts as the anonymous ADMIN; set AUTH=required to demand api keys');
+    if (!isLoopback(config.host)) log.warn({ host: config.host }, `AUTH=off while listening on ${config.host}: anyone who reaches this address is ADMIN; set AUTH=required, or unset HOST to listen on 127.0.0.1 only`);
+  }
   log.info({ url: http.url, auth: config.auth, database: config.databaseUrl ? 'DATABASE_URL' : 'embedded', worker: process.env.MAG_WORKER_INDEX, pid: process.pid },
     `listening on ${http.url}`);
   if (process.argv.includes('--seed-example') && runsStartupTasks()) {

@@ -176,12 +176,13 @@ test('operation names not in the document never become metric labels, and long o
   }
 });
 
-/** Start-up failures: exactly one line on stderr, no stack frame, a non-zero exit. */
+/** Start-up failures: exactly one line on stderr and nothing else printed (LOG_LEVEL=info), no stack frame, a non-zero exit. */
 function assertOneLine(r: { code: number | null; stderr: string; stdout: string }, pattern: RegExp) {
   assert.notEqual(r.code, 0);
   assert.notEqual(r.code, null);
   const lines = r.stderr.trim().split('\n');
   assert.equal(lines.length, 1, r.stderr);
+  assert.equal(r.stdout, '', 'no log line besides the error');
   assert.match(lines[0], pattern);
   assert.doesNotMatch(r.stderr + r.stdout, /\n\s+at /, 'no stack trace');
 }
@@ -214,7 +215,7 @@ test('a taken PORT stops start-up with one line, before the database is touched'
 
 test('an unreachable DATABASE_URL stops start-up with one line naming DATABASE_URL', async () => {
   const port = await freePort();
-  const r = await runToExit({ DATABASE_URL: `postgres://postgres:secret-password@127.0.0.1:${port}/mag` });
+  const r = await runToExit({ DATABASE_URL: `postgres://postgres:secret-password@127.0.0.1:${port}/mag`, PORT: String(await freePort()) });
   assertOneLine(r, new RegExp(`^ml-asset-graph: cannot reach PostgreSQL at 127\\.0\\.0\\.1:${port}/mag \\(ECONNREFUSED\\): check DATABASE_URL`));
   assert.doesNotMatch(r.stderr, /secret-password/);
   assert.equal(r.code, 1);
@@ -223,6 +224,6 @@ test('an unreachable DATABASE_URL stops start-up with one line naming DATABASE_U
 test('a DATABASE_URL naming a missing database says so in one line', async () => {
   const u = new URL(process.env.DATABASE_URL!);
   u.pathname = '/mag_no_such_database';
-  const r = await runToExit({ DATABASE_URL: u.toString() });
+  const r = await runToExit({ DATABASE_URL: u.toString(), PORT: String(await freePort()) });
   assertOneLine(r, /^ml-asset-graph: PostgreSQL at [^ ]+\/mag_no_such_database: database "mag_no_such_database" does not exist: create it/);
 });
