@@ -19,6 +19,7 @@ import {
   RestoreDocument, RunsDocument, UpdateArtifactDocument, UpdateModelDocument, UpdateModelVersionDocument, UpdatePipelineDocument,
   UpdateProjectDocument,
 } from '../clients/ts';
+import { PurgeDocument } from '../clients/ts';
 import { startTestApp, TestApp } from './helpers/app';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -250,6 +251,25 @@ test('delete marks a model with its versions, the trash lists them, a held stage
   assert.deepEqual(back.project?.modelVersions.nodes.map((v) => [v.number, v.stage, v.deletedAt]), [[1, 'PRODUCTION', null], [2, 'NONE', null]]);
   const again = await rejection(client.request(RestoreDocument, { id: v1.model.id }));
   assert.equal(again.code, 'CONFLICT');
+});
+
+test('purge: a dry run lists the trash and the versions retention would take, the real run removes exactly that list', async () => {
+  const project = 'client-purge';
+  await client.request(CreateProjectDocument, { input: { name: project } });
+  const versions = [];
+  for (let i = 0; i < 4; i++) versions.push((await client.request(RegisterArtifactVersionDocument, { input: { project, artifact: 'features' } })).registerArtifactVersion);
+  const { registerArtifactVersion: scratch } = await client.request(RegisterArtifactVersionDocument, { input: { project, artifact: 'scratch' } });
+  await client.request(DeleteDocument, { input: { id: scratch.id } });
+
+  const retention = { artifact: 'equals:features', keepLatest: 2 };
+  const dry = await client.request(PurgeDocument, { input: { project, retention } });
+  assert.deepEqual(dry.purge, { dryRun: true, removed: [versions[0].id, versions[1].id, scratch.id], count: 3 });
+  const { purge } = await client.request(PurgeDocument, { input: { project, retention, dryRun: false } });
+  assert.deepEqual(purge, { dryRun: false, removed: dry.purge.removed, count: 3 });
+  const left = await client.request(ArtifactVersionsDocument, { project, filter: { deleted: 'INCLUDE' }, orderBy: { field: 'CREATED_AT', direction: 'ASC' } });
+  assert.deepEqual(left.project?.artifactVersions.nodes.map((v) => v.id), [versions[2].id, versions[3].id]);
+  const bad = await rejection(client.request(PurgeDocument, { input: { project, retention: { artifact: 'features', keepLatest: -1 } } }));
+  assert.deepEqual([bad.code, bad.field], ['BAD_USER_INPUT', 'retention.keepLatest']);
 });
 
 test('metadata conditions, or/not and a METADATA order page through typed list operations', async () => {

@@ -897,6 +897,31 @@ class Client:
                  ... on Model { name deletedAt } ... on ModelVersion { number name stage model { name } deletedAt } } }""",
             {"id": _id_of(what, "restore")})["restore"]
 
+    # ----------------------------------------------------------------- purge and retention
+
+    def purge(self, *, project: Optional[str] = None, deleted_before: Union[None, str, _dt.datetime] = None,
+              artifact: Optional[str] = None, keep_latest: Optional[int] = None,
+              older_than: Union[None, str, _dt.datetime] = None, dry_run: bool = True) -> JSONDict:
+        """Removes for good what was deleted before ``deleted_before`` (default: now), with what it
+        owns. With ``artifact`` (a StringPredicate on artifact names, e.g. ``"startswith:raw"``) and
+        ``keep_latest``, also the versions of each matching artifact past the newest ``keep_latest``
+        (only those created before ``older_than`` when given), except versions linked to a model
+        version, holding an exclusive or protected tag, or read by a step of a run that stays.
+        ADMIN keys only (Forbidden otherwise).
+
+        ``dry_run`` is True by default: nothing changes, and the answer lists what would go.
+        Returns ``{"dryRun", "removed": [ids, parents first], "count"}``; the real run removes
+        exactly the list a dry run shows, in one transaction.
+        """
+        if (artifact is None) != (keep_latest is None):
+            raise ValueError("a retention rule needs both artifact= and keep_latest=")
+        if older_than is not None and artifact is None:
+            raise ValueError("older_than= belongs to a retention rule: pass artifact= and keep_latest= too")
+        retention = None if artifact is None else _compact({"artifact": artifact, "keepLatest": keep_latest, "olderThan": _time(older_than)})
+        i = _compact({"project": self._project(project), "deletedBefore": _time(deleted_before), "retention": retention,
+                      "dryRun": bool(dry_run)})
+        return self.query("mutation($i: PurgeInput!) { purge(input: $i) { dryRun removed count } }", {"i": i})["purge"]
+
     # ----------------------------------------------------------------- the change log
 
     def _event_filter(self, kinds: Union[None, str, Iterable[str]], projects: Union[None, str, Iterable[str]],

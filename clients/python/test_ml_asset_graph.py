@@ -912,6 +912,41 @@ class LifecycleTest(ProjectTestCase):
 # --------------------------------------------------------------------------- the change log
 
 
+class PurgeTest(ProjectTestCase):
+    def test_dry_run_lists_what_the_real_run_removes_and_retention_keeps_protected_versions(self) -> None:
+        c = self.c
+        versions = [c.register_artifact_version("features") for _ in range(5)]
+        c.create_model_version("scorer")
+        c.link_artifact(c.get_model_version("scorer")["id"], versions[0]["id"], name="training_data")
+        scratch = c.register_artifact_version("scratch")
+        deleted = c.delete(scratch["artifact"])
+        self.assertEqual(deleted, [scratch["artifact"]["id"], scratch["id"]])
+
+        before = [v["version"] for v in c.list_artifact_versions("features")]
+        dry = c.purge(artifact="equals:features", keep_latest=2)
+        # Parents first, then by creation: the scratch version was registered after the features versions.
+        expected = [scratch["artifact"]["id"], versions[1]["id"], versions[2]["id"], scratch["id"]]
+        self.assertEqual(dry, {"dryRun": True, "removed": expected, "count": 4})
+        self.assertEqual([v["version"] for v in c.list_artifact_versions("features")], before)
+        older = c.purge(artifact="equals:features", keep_latest=2, older_than=versions[2]["createdAt"])
+        self.assertEqual(older["removed"], [scratch["artifact"]["id"], versions[1]["id"], scratch["id"]],
+                         "version 3 was not created before older_than")
+
+        real = c.purge(artifact="equals:features", keep_latest=2, dry_run=False)
+        self.assertEqual(real, {"dryRun": False, "removed": expected, "count": 4})
+        self.assertEqual(sorted(int(v["version"]) for v in c.list_artifact_versions("features")), [1, 4, 5])
+        self.assertIsNone(c.node(scratch["id"]))
+        self.assertEqual(c.purge(dry_run=False), {"dryRun": False, "removed": [], "count": 0})
+        with self.assertRaises(ValueError):
+            c.purge(keep_latest=2)
+
+    def test_only_admin_keys_purge(self) -> None:
+        key = self.c.create_api_key(unique("purge-editor"), role="EDITOR")
+        editor = Client(URL, api_key=key["secret"], project=self.project)
+        with self.assertRaises(Forbidden):
+            editor.purge()
+
+
 class EventsTest(ProjectTestCase):
     """Events of this class's own project: the client's default project filters the change log."""
 
