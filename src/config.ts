@@ -103,6 +103,9 @@ function secret(env: NodeJS.ProcessEnv, name: string): string | undefined {
   return value;
 }
 
+/** The estimated query cost (src/graphql/limits.ts) refused beyond, unless MAX_QUERY_COST says otherwise. */
+export const DEFAULT_MAX_QUERY_COST = 1_000_000;
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const production = env.NODE_ENV === 'production';
   const hostExplicit = Boolean(env.HOST);
@@ -126,7 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminApiKey: secret(env, 'ADMIN_API_KEY'),
     production,
     maxDepth: int(env, 'MAX_QUERY_DEPTH', 12, 1),
-    maxCost: int(env, 'MAX_QUERY_COST', 1_000_000, 1),
+    maxCost: int(env, 'MAX_QUERY_COST', DEFAULT_MAX_QUERY_COST, 1),
     maxAliases: int(env, 'MAX_ALIASES', 100, 1),
     maxRootFields: int(env, 'MAX_ROOT_FIELDS', 20, 1),
     maxTokens: int(env, 'MAX_TOKENS', 5000, 1),

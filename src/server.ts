@@ -11,7 +11,7 @@ import { createFormatError, translateDatabaseError } from './graphql/errors';
 import { costPlugin, limitRules, parseOptions } from './graphql/limits';
 import { createLoaders } from './graphql/loaders';
 import { attachSubscriptions } from './graphql/subscriptions';
-import { compiledBody, compilerPlugin, EXECUTION_PATH_HEADER } from './compiler/plugin';
+import { compilerPlugin, EXECUTION_PATH_HEADER, writeCompiledBody } from './compiler/plugin';
 import { requestScope } from './db/request-scope';
 import { MIGRATIONS } from './db/data-source';
 import { HttpRoute, Metrics, MetricsScope } from './observability/metrics';
@@ -213,8 +213,9 @@ export async function startHttpServer(app: App, port: number, host: string): Pro
       if (config.debugHeaders) out['x-sql-statements'] = String(scope.sqlStatements);
       for (const [key, value] of result.headers) out[key] = value;
       if (config.executionPathHeader && scope.executionPath) out[EXECUTION_PATH_HEADER] = scope.fallback ? `${scope.executionPath}; ${encodeURIComponent(scope.fallback.slice(0, 200))}` : scope.executionPath;
+      if (writeCompiledBody(scope, res, status, out)) return;
       if (result.body.kind === 'complete') {
-        const text = compiledBody(scope) ?? result.body.string;
+        const text = result.body.string;
         res.writeHead(status, { ...out, 'content-length': Buffer.byteLength(text) });
         res.end(text);
       } else {
