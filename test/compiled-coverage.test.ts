@@ -2,19 +2,20 @@
 // field reachable from Query, the smallest query that selects it is planned by the operation
 // compiler (no database: planning alone decides which path a query takes).
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
+import 'reflect-metadata';
 import { test } from 'node:test';
 import {
-  buildSchema, getNamedType, GraphQLField, GraphQLNamedType, GraphQLObjectType, isAbstractType, isEnumType, isInputObjectType,
+  getNamedType, GraphQLField, GraphQLNamedType, GraphQLObjectType, isAbstractType, isEnumType, isInputObjectType,
   isNonNullType, isObjectType, parse, OperationDefinitionNode,
 } from 'graphql';
 import { OperationCompiler } from '../src/compiler/compiler';
 import { RESOLVER_ONLY } from '../src/compiler/fields';
 import { ANONYMOUS } from '../src/domain/auth/principal';
 import { encodeId } from '../src/graphql/ids';
+import { buildAppSchema } from '../src/graphql/schema';
 
-const schema = buildSchema(fs.readFileSync(path.join(__dirname, '..', '..', 'schema.graphql'), 'utf8'));
+// The server's own schema: its scalars parse argument values as the server does.
+const schema = buildAppSchema();
 const ZERO = '00000000-0000-4000-8000-000000000000';
 
 /** Required arguments only, with values the compiler accepts; `target` is the type a node(id) must name. */
@@ -28,7 +29,7 @@ function args(field: GraphQLField<unknown, unknown>, target: string): string {
     else if (a.name === 'ids') value = `[${JSON.stringify(encodeId(target as never, ZERO))}]`;
     else if (isEnumType(named)) value = named.getValues()[0].name;
     else if (isInputObjectType(named)) throw new Error(`${field.name}: required input object ${named.name}`);
-    else value = named.name === 'Int' ? '1' : '"x"';
+    else value = { Int: '1', Float: '1', DateTime: '"2026-01-01T00:00:00.000Z"' }[named.name] ?? '"x"';
     out.push(`${a.name}: ${value}`);
   }
   return out.length ? `(${out.join(', ')})` : '';
