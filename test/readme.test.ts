@@ -8,12 +8,38 @@ import { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { parse } from 'graphql';
+import { parse as parseYaml } from 'yaml';
 import { Block, fencedBlocks, READ_AS_A_READER, ReadmeSession, ROOT, run, shellCommands } from './helpers/readme';
 
 const READMES = READ_AS_A_READER();
 
-/** Blocks that show a layout, an output or another program's configuration (a Prometheus scrape config) rather than something to run here. */
-const NOT_CODE = new Set(['text', 'yaml']);
+/**
+ * Blocks that are not run but checked against what they describe: a layout (`text` whose first line
+ * is a folder) must name files that exist; another program's configuration (`yaml`: a Prometheus
+ * scrape config) must parse and point at what this server serves.
+ */
+async function checkNotRun(session: ReadmeSession, file: string, block: Block): Promise<void> {
+  if (block.lang === 'text') {
+    const [folder, ...entries] = block.code.trimEnd().split('\n');
+    assert.match(folder, /^[\w.-]+(\/[\w.-]+)*\/$/, `${file} line ${block.line}: a text block that is no layout; show output as a comment, or teach this test to check it`);
+    for (const entry of entries) {
+      const name = entry.trim().split(/\s+/)[0];
+      const dir = path.join(ROOT, folder, path.dirname(name));
+      const pattern = new RegExp(`^${path.basename(name).replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*')}$`);
+      assert.ok(fs.existsSync(dir) && fs.readdirSync(dir).some((f) => pattern.test(f)), `${file} line ${block.line}: ${folder}${name} does not exist`);
+    }
+  } else {
+    const config = parseYaml(block.code);
+    assert.ok(Array.isArray(config?.scrape_configs), `${file} line ${block.line}: a yaml block this test does not know`);
+    for (const job of config.scrape_configs) {
+      assert.equal(job.authorization?.type, 'Bearer');
+      assert.deepEqual(job.static_configs.map((c: any) => c.targets.every((t: string) => t.endsWith(':4000'))), [true], 'the default port');
+      const res = await fetch(new URL(job.metrics_path, session.url));
+      assert.equal(res.status, 200);
+      assert.match(await res.text(), /^# HELP mag_/m, 'Prometheus metrics of this server');
+    }
+  }
+}
 
 /**
  * The placeholder ids README graphql blocks show ("UGlwZWxpbmU6…": a base64 "Pipeline:" cut short), each
@@ -96,8 +122,11 @@ function runReadme(file: string) {
   after(() => session.close());
   if (file !== 'README.md') test(`${file}: the quick start's server is running with the example data`, () => session.startSeeded());
   for (const block of blocks) {
-    if (NOT_CODE.has(block.lang)) continue;
     const key = `${file}:${block.line}`;
+    if (block.lang === 'text' || block.lang === 'yaml') {
+      test(`${file} line ${block.line} (${block.lang}) is checked: ${firstLine(block).slice(0, 60)}`, () => checkNotRun(session, file, block));
+      continue;
+    }
     test(`${file} line ${block.line} (${block.lang}) runs: ${firstLine(block).slice(0, 60)}`, { timeout: 200_000 }, async () => {
       if (block.lang === 'sh') {
         const printed: string[] = [];
