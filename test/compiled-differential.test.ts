@@ -318,6 +318,21 @@ test('versionInStageAt answers the same on both paths at every stage change of t
   assert.ok(held > 0, 'some moment has a production holder');
 });
 
+test('latestEventSequence is the same server-wide number on both paths, for an admin and for a scoped key', async () => {
+  let newest = '0';
+  for (let more = true; more;) {
+    const page = (await admin('query($a: String) { events(first: 1000, after: $a) { nodes { sequence } pageInfo { hasNextPage } } }', { a: newest })).events;
+    newest = page.nodes.at(-1)?.sequence ?? newest;
+    more = page.pageInfo.hasNextPage;
+  }
+  assert.notEqual(newest, '0');
+  for (const token of [ADMIN_KEY, scopedKey]) {
+    const answer = await same('{ latestEventSequence }', {}, token, 'latestEventSequence');
+    assert.equal(answer.path, 'compiled');
+    assert.deepEqual(answer.body, { data: { latestEventSequence: newest } });
+  }
+});
+
 test('a connection asked only for hasNextPage still reads its page', async () => {
   const query = '{ project(name: "fraud-detection") { artifacts(first: 1) { pageInfo { hasNextPage } } pipelines(first: 1) { pageInfo { hasNextPage hasPreviousPage } totalCount } } }';
   const answer = await same(query);

@@ -14,6 +14,27 @@ const eventsOf = (filter: Record<string, unknown>, token?: string) => eventsOfAp
 
 const kinds = (events: Ev[]) => events.map((e) => e.kind);
 
+test('latestEventSequence is "0" before any event, then the newest sequence, the same for every key', async () => {
+  assert.equal((await app.ok('{ latestEventSequence }')).latestEventSequence, '0');
+  await createProject(app, 'ev-head-a');
+  await createProject(app, 'ev-head-b');
+  const all = await eventsOf({});
+  const newest = all.at(-1)!.sequence;
+  assert.equal((await app.ok('{ latestEventSequence }')).latestEventSequence, newest);
+  assert.deepEqual((await app.ok(EVENTS, { after: newest })).events.nodes, []);
+  // Server-wide: a key limited to ev-head-a reads the same number although the newest event is ev-head-b's.
+  const key = (await app.ok(`mutation { createApiKey(input: { name: "ev-head-viewer", role: VIEWER, projects: ["ev-head-a"] }) { secret } }`)).createApiKey.secret;
+  assert.equal(all.at(-1)!.project?.name, 'ev-head-b');
+  const head = (await app.ok('{ latestEventSequence }', {}, { token: key })).latestEventSequence;
+  assert.equal(head, newest);
+  // Read before a change, it names the place from which that change is handed out.
+  const run = await startRun(app, { project: 'ev-head-a', pipeline: 'p', name: 'after-head' });
+  const later = await eventsOf({}, key);
+  const after = (await app.ok(EVENTS, { after: head }, { token: key })).events.nodes as Ev[];
+  assert.deepEqual(after.map((e) => [e.kind, e.subjectId]), [['PIPELINE_CREATED', after[0].subjectId], ['RUN_STARTED', run.id]]);
+  assert.deepEqual(after.map((e) => e.sequence), later.slice(-2).map((e) => e.sequence));
+});
+
 test('each mutation writes its events in order, with actor, project, subject and data', async () => {
   await createProject(app, 'ev');
   const run = await startRun(app, { project: 'ev', pipeline: 'train', name: 'r1', tags: [{ name: 'nightly', cascade: true }] });
@@ -165,6 +186,37 @@ test('20 concurrent writers: the change log read during and after the writes nev
   assert.equal(byKind.RUN_STARTED, 100);
   assert.equal(byKind.STEP_RECORDED, 100);
   assert.equal(byKind.ARTIFACT_VERSION_CREATED, 100);
+});
+
+test('read while 10 writers commit, latestEventSequence never names an event that events(after:) does not hand out yet', async () => {
+  await createProject(app, 'ev-head-race');
+  let cursor = (await app.ok('{ latestEventSequence }')).latestEventSequence as string;
+  let writing = true;
+  let checks = 0;
+  const reader = (async () => {
+    while (writing) {
+      const head = BigInt((await app.ok('{ latestEventSequence }')).latestEventSequence);
+      const page = (await app.ok(EVENTS, { first: 1000, after: cursor })).events.nodes as Ev[];
+      const seqs = page.map((e) => BigInt(e.sequence));
+      assert.ok(seqs.length < 1000);
+      // Everything up to the head read first is in the page read after it, without a hole.
+      seqs.forEach((s, i) => assert.equal(s, BigInt(cursor) + 1n + BigInt(i)));
+      assert.ok((seqs.at(-1) ?? BigInt(cursor)) >= head, `head ${head}, the change log handed out up to ${seqs.at(-1) ?? cursor}`);
+      if (seqs.length) cursor = seqs.at(-1)!.toString();
+      checks++;
+    }
+  })();
+  await Promise.all(Array.from({ length: 10 }, async (_, w) => {
+    for (let i = 0; i < 4; i++) {
+      const run = await startRun(app, { project: 'ev-head-race', pipeline: `p${w % 3}`, name: `h${w}-${i}`, tags: [{ name: 'lead', exclusive: true }] });
+      await recordStep(app, { run: run.id, name: 's', outputs: [{ name: 'o', artifact: 'a' }] });
+    }
+  }));
+  writing = false;
+  await reader;
+  assert.ok(checks > 0);
+  const final = (await app.ok('{ latestEventSequence }')).latestEventSequence;
+  assert.equal(final, (await eventsOf({})).at(-1)!.sequence);
 });
 
 test('with AUTH=off a WebSocket from another site or through another host name is refused', async () => {

@@ -959,32 +959,11 @@ class Client:
                          next_after=events[-1].sequence if events else start)
 
     def last_event_sequence(self) -> int:
-        """The newest sequence of the change log the api key can see (0 when it is empty): what
-        :meth:`watch` starts after by default. The API has no "newest event" query, so this probes
-        ``events(after: n, first: 1)`` with doubling, then halving steps: about 2·log2(n) small requests."""
-        probe = "query($a: String) { events(first: 1, after: $a) { nodes { sequence } } }"
-
-        def beyond(n: int) -> Optional[int]:
-            nodes = self.query(probe, {"a": str(n)})["events"]["nodes"]
-            return int(nodes[0]["sequence"]) if nodes else None
-
-        found = beyond(0)
-        if found is None:
-            return 0
-        low, high = found, found * 2  # `low` is a sequence the key sees; is there one beyond `high`?
-        while True:
-            nxt = beyond(high)
-            if nxt is None:
-                break
-            low, high = nxt, nxt * 2
-        while low < high:  # the newest sequence is in [low, high]
-            mid = (low + high) // 2
-            nxt = beyond(mid)
-            if nxt is None:
-                high = mid
-            else:
-                low = nxt
-        return low
+        """The sequence of the newest event in the change log now (0 when it is empty), one request
+        (``latestEventSequence``). Server-wide: the same number for every api key, whose events
+        may be older. Read it before what you load, then pass it as ``after`` to :meth:`watch` or
+        :meth:`events`: whatever commits after that read is handed out, nothing falls in between."""
+        return int(self.query("{ latestEventSequence }")["latestEventSequence"])
 
     def watch(self, kinds: Union[None, str, Iterable[str]] = None, *, projects: Union[None, str, Iterable[str]] = None,
               subject: Union[None, str, Mapping[str, Any]] = None, after: Union[None, int, str] = None,

@@ -986,12 +986,31 @@ class EventsTest(ProjectTestCase):
             c.events("STAGE_MOVED")
         self.assertIn("kind must be one of project_created", str(bad.exception))
 
-    def test_last_event_sequence_is_the_newest_event(self) -> None:
-        c = Client(URL)
+    def test_last_event_sequence_is_the_newest_event_in_one_request(self) -> None:
+        c = CountingClient(URL)
         c.create_model_version("seq-model", project=self.project)
+        c.calls.clear()
         newest = c.last_event_sequence()
+        self.assertEqual(len(c.calls), 1, "one GraphQL request")
         self.assertEqual(c.events(after=newest), [])
-        self.assertEqual(c.events(after=newest - 1)[0].sequence, newest)
+        latest = c.events(after=newest - 1)
+        self.assertEqual([(e.sequence, e.kind, e.project) for e in latest], [(newest, "MODEL_VERSION_CREATED", self.project)])
+
+    def test_watch_from_now_yields_a_change_committed_right_after_it_read_where_the_log_stands(self) -> None:
+        project = self.project
+
+        class CommitsAfterTheHead(Client):
+            """Commits a change just after the watch read latestEventSequence, before its first poll."""
+
+            def query(self, document: str, variables: Any = None) -> Dict[str, Any]:
+                data = super().query(document, variables)
+                if "latestEventSequence" in document:
+                    Client(URL).create_model_version("between", project=project)
+                return data
+
+        c = CommitsAfterTheHead(URL, project=project)
+        seen = list(c.watch("MODEL_VERSION_CREATED", poll_interval=0.05, timeout=30, limit=1))
+        self.assertEqual([(e.kind, e.data["model"], e.data["number"]) for e in seen], [("MODEL_VERSION_CREATED", "between", 1)])
 
     def test_watch_yields_what_is_committed_after_it_started_and_stops(self) -> None:
         c = self.c

@@ -16,7 +16,7 @@ import { coversProjectsSql } from '../domain/auth/principal';
 import { Role } from '../domain/auth/role';
 import { decodeId, parseId } from '../graphql/ids';
 import { MAX_DEPTH, MAX_LIMIT, walkSql } from '../domain/lineage/lineage.service';
-import { decodeAfter, DEFAULT_EVENT_PAGE, eventConditions, MAX_EVENT_PAGE } from '../domain/events/events.service';
+import { decodeAfter, DEFAULT_EVENT_PAGE, eventConditions, HEAD_SQL, MAX_EVENT_PAGE } from '../domain/events/events.service';
 import { BoundedList, listLimit } from '../graphql/list-bounds';
 import { ListOrderField, pageRequest } from '../graphql/pagination';
 import type { FieldCompiler, FieldRef, Gen } from './compiler';
@@ -306,6 +306,8 @@ const Query: Fields = {
         FROM event e${where(page)} ORDER BY e.sequence LIMIT ${first + 1}`,
     });
   },
+  // events.service head(): server-wide, the same SQL.
+  latestEventSequence: () => HEAD_SQL,
   apiKeys: (g, row, f) => {
     adminOnly(g, 'listing api keys');
     return list('ApiKey', 'INCLUDE', (c) => keyVisibility(g, c)!, (c) => `${c}.created_at, ${c}.id`, 'Query.apiKeys')(g, row, f);

@@ -23,6 +23,13 @@ export class EventResolver {
     return ctx.services.events.list(ctx, filter, first, after);
   }
 
+  @Query(() => String, {
+    description: 'The sequence of the newest event readers can see now, "0" when there is none. Read it before loading a page and pass it as `after` to the events subscription or to events(), so that nothing committed in between is missed. Server-wide, for every key: a sequence tells how many events the server has recorded, nothing about their projects or content (Event.sequence already numbers all projects\' events in one series).',
+  })
+  latestEventSequence(@Ctx() ctx: Context): Promise<string> {
+    return ctx.services.events.head();
+  }
+
   @Subscription(() => Event, {
     name: 'events',
     description: 'Events the caller may see, as they are committed, over the graphql-ws protocol on /graphql. With `after` (an Event.sequence) it first replays the events after it, then goes live, with no gap and no duplicate between the two.',

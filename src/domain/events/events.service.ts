@@ -42,6 +42,15 @@ export function eventConditions(sql: Sql, principal: Principal, filter: EventFil
   return conds;
 }
 
+/**
+ * The newest event a reader sees, by the primary key (one index entry read backwards). Sequences
+ * are taken from the counter row at commit and in commit order, so what any snapshot sees is every
+ * sequence up to this one (less what retention removed): a reader starting `after` it misses
+ * nothing committed later. Not the counter row: after retention removed every event that would
+ * name an event nobody can read, where readers see none ("0").
+ */
+export const HEAD_SQL = `(SELECT COALESCE(max(h.sequence), 0)::text FROM event h)`;
+
 export class EventsService {
   constructor(readonly db: DataSource) {}
 
@@ -86,9 +95,9 @@ export class EventsService {
     return rows.map((r) => hydrate(this.db, Event, r));
   }
 
-  /** The newest sequence committed so far. */
+  /** The newest sequence readers can see now ("0" when there is none): Query.latestEventSequence, and where a subscription without `after` starts. */
   async head(): Promise<string> {
-    const [row] = await this.db.query('SELECT last::text AS last FROM event_counter WHERE id = 1');
+    const [row] = await this.db.query(`SELECT ${HEAD_SQL} AS last`);
     return row.last;
   }
 }
