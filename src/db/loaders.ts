@@ -62,6 +62,8 @@ const boundedKey = (k: BoundedKey) => `${k.id}|${k.limit}|${k.arg ?? ''}`;
 export class BoundedListLoader<T> {
   private readonly loader: DataLoader<BoundedKey, T[], string>;
   private readonly cachedKeys = new Map<string, Set<BoundedKey>>();
+  /** Whole lists primed by writes (read inside their transaction): they answer every limit. */
+  private readonly primed = new Map<string, T[]>();
 
   constructor(db: DataSource, inner: string, private readonly toItem: (row: Record<string, unknown>) => T, private readonly defaultLimit: number) {
     this.loader = new DataLoader<BoundedKey, T[], string>(async (keys) => {
@@ -89,6 +91,8 @@ export class BoundedListLoader<T> {
   }
 
   load(id: string, limit = this.defaultLimit, arg: string | null = null): Promise<T[]> {
+    const whole = arg === null ? this.primed.get(id) : undefined;
+    if (whole) return Promise.resolve(whole.slice(0, limit));
     return this.loader.load(this.key(id, limit, arg));
   }
 
@@ -99,12 +103,13 @@ export class BoundedListLoader<T> {
   clear(id: string): this {
     for (const key of this.cachedKeys.get(id) ?? []) this.loader.clear(key);
     this.cachedKeys.delete(id);
+    this.primed.delete(id);
     return this;
   }
 
   /** `items`: the parent's whole list, in this loader's order (e.g. read inside a write's transaction). */
   prime(id: string, items: T[]): this {
-    this.loader.prime(this.key(id, this.defaultLimit, null), items.slice(0, this.defaultLimit));
+    this.primed.set(id, items);
     return this;
   }
 }
