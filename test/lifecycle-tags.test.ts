@@ -150,15 +150,20 @@ test('deleting what holds a protected tag, or owns something that does, is CONFL
   assert.equal((await asAdmin(`{ tag(project: "${P}", name: "audited") { usageCount } }`)).tag.usageCount, 0);
 });
 
-test('a protected cascade tag lands on a run\'s outputs only when an ADMIN records them', async () => {
+test('a protected cascade tag only an ADMIN may put on a run reaches the outputs its EDITOR pipeline records', async () => {
   await asAdmin(`mutation { createTag(input: { project: "${P}", name: "certified", protected: true }) { id } }`);
   const run = (await asAdmin(`mutation { startRun(input: { project: "${P}", pipeline: "cert", name: "cert-1", tags: [{ name: "certified", cascade: true }] }) { id } }`)).startRun.id;
   assertForbidden(await asEditor(`mutation { startRun(input: { project: "${P}", pipeline: "cert", name: "cert-2", tags: [{ name: "certified", cascade: true }] }) { id } }`),
     'adding protected tag "certified" needs the ADMIN role; this key has EDITOR');
-  const step = `mutation($r: ID!, $n: String!) { recordStep(input: { run: $r, name: $n, status: COMPLETED, outputs: [{ name: "out", artifact: "cert_data" }] }) { outputs { artifactVersion { version tags { name } } } } }`;
-  assertForbidden(await asEditor(step, { r: run, n: 'by-editor' }), 'adding protected tag "certified" needs the ADMIN role; this key has EDITOR');
-  assert.deepEqual(await app.sql(`SELECT name FROM step_run`), [], 'the refused step left nothing behind');
-  const ok = await asAdmin(step, { r: run, n: 'by-admin' });
-  assert.deepEqual(ok.recordStep.outputs, [{ artifactVersion: { version: '1', tags: [{ name: 'certified' }] } }]);
-  assert.deepEqual(await holdersOf('certified'), ['cert-1', 'cert_data:1']);
+  const step = `mutation($r: ID!, $n: String!, $t: [TagInput!]) { recordStep(input: { run: $r, name: $n, status: COMPLETED, outputs: [{ name: "out", artifact: "cert_data", tags: $t }] }) { outputs { artifactVersion { version tags { name } } } } }`;
+  // The ADMIN decided the cascade when tagging the run: the pipeline's EDITOR key records its steps.
+  const byEditor = await asEditorOk(step, { r: run, n: 'by-editor' });
+  assert.deepEqual(byEditor.recordStep.outputs, [{ artifactVersion: { version: '1', tags: [{ name: 'certified' }] } }]);
+  // Naming the protected tag itself on an output is still the EDITOR adding it.
+  assertForbidden(await asEditor(step, { r: run, n: 'named-by-editor', t: [{ name: 'certified' }] }),
+    'adding protected tag "certified" needs the ADMIN role; this key has EDITOR');
+  assert.deepEqual(await app.sql(`SELECT name FROM step_run ORDER BY name`), [{ name: 'by-editor' }], 'the refused step left nothing behind');
+  const byAdmin = await asAdmin(step, { r: run, n: 'by-admin' });
+  assert.deepEqual(byAdmin.recordStep.outputs, [{ artifactVersion: { version: '2', tags: [{ name: 'certified' }] } }]);
+  assert.deepEqual(await holdersOf('certified'), ['cert-1', 'cert_data:1', 'cert_data:2']);
 });

@@ -116,7 +116,7 @@ export class ArtifactsService {
     emit(tx, ...created.map((v, i) => artifactVersionCreated(v, planned[i].artifact.name)));
     await this.tags.applyMany(tx, by, projectId, created.map((v, i) => ({
       target: { type: 'ARTIFACT_VERSION' as const, id: v.id, projectId, scopeId: v.artifactId },
-      tags: [...(specs[i].tags ?? []), ...(producer?.cascade ?? [])],
+      tags: specs[i].tags ?? [], inherited: producer?.cascade,
     })));
     return created;
   }

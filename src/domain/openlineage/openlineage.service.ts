@@ -249,7 +249,7 @@ export class OpenLineageService {
       // Cascade tags of the run reach what it produces, as for versions recorded through recordStep.
       const cascade = await this.tags.cascadeTagsOf(tx, project.id, run.id);
       await this.tags.applyMany(tx, ctx.principal, project.id, cascade.length ? madeHere.map((v) => ({
-        target: { type: 'ARTIFACT_VERSION' as const, id: v.id, projectId: project.id, scopeId: v.artifactId }, tags: cascade,
+        target: { type: 'ARTIFACT_VERSION' as const, id: v.id, projectId: project.id, scopeId: v.artifactId }, tags: [], inherited: cascade,
       })) : []);
     }
     emit(tx, ...finished);

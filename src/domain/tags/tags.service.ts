@@ -87,10 +87,14 @@ export class TagsService {
    * the previous holder and removes it; the partial unique index on exclusive assignments backs
    * this up. Within one call, an exclusive tag given to several rows of one scope ends on the last.
    * A protected tag among them (added, moved from its holder, or cascaded) needs `by` to be an ADMIN:
-   * checked under the tag locks, before anything is written.
+   * checked under the tag locks, before anything is written. `inherited` tags come from a run's
+   * cascade tags onto what its steps produce: whoever put the cascade tag on the run (an ADMIN, for
+   * a protected one) decided that, so recording a step never needs more than EDITOR.
    */
-  async applyMany(tx: EntityManager, by: Principal, projectId: string, items: readonly { target: TagTarget; tags: readonly TagInput[] }[]): Promise<void> {
-    const wanted = items.map(({ target, tags }) => ({ target, tags: normaliseInputs(tags) })).filter((w) => w.tags.length);
+  async applyMany(tx: EntityManager, by: Principal, projectId: string,
+    items: readonly { target: TagTarget; tags: readonly TagInput[]; inherited?: readonly TagInput[] }[]): Promise<void> {
+    const chosen = new Set(items.flatMap((i) => i.tags.map((t) => t.name)));
+    const wanted = items.map(({ target, tags, inherited = [] }) => ({ target, tags: normaliseInputs([...tags, ...inherited]) })).filter((w) => w.tags.length);
     if (!wanted.length) return;
     if (wanted.some((w) => w.target.type !== 'PIPELINE_RUN' && w.tags.some((t) => t.cascade))) {
       throw new BadUserInputError('cascade applies only to tags given to a pipeline run', 'tags.cascade');
@@ -98,7 +102,7 @@ export class TagsService {
     const exclusiveAtCreation = new Map<string, boolean>();
     for (const w of wanted) for (const t of w.tags) exclusiveAtCreation.set(t.name, Boolean(exclusiveAtCreation.get(t.name) || t.exclusive));
     const byName = new Map((await this.lockTags(tx, projectId, exclusiveAtCreation)).map((r) => [r.name, r]));
-    const guarded = [...byName.values()].find((t) => t.is_protected);
+    const guarded = [...byName.values()].find((t) => t.is_protected && chosen.has(t.name));
     if (guarded) assertRole(by, Role.ADMIN, `adding protected tag "${guarded.name}"`);
     // One assignment per (row, tag); for an exclusive tag, one per (tag, kind, scope): the last wins.
     const assignments = new Map<string, { tagId: string; target: TagTarget; exclusive: boolean; cascade: boolean }>();
