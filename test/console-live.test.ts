@@ -79,6 +79,16 @@ function countRequests(p: Page, operationName: string) {
   return { get count() { return n; }, stop: () => p.off('request', onRequest) };
 }
 
+/** What the console's reads of latestEventSequence answered, from now on. */
+function headReads(p: Page) {
+  const values: string[] = [];
+  p.on('response', async (res) => {
+    if (res.request().method() !== 'POST' || res.request().postDataJSON()?.operationName !== 'LiveHead') return;
+    values.push((await res.json()).data.latestEventSequence);
+  });
+  return { values };
+}
+
 before(async () => {
   assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium); .ci/run does`);
   app = await startTestApp({ AUTH: 'required', ADMIN_API_KEY: ADMIN_KEY });
@@ -362,13 +372,14 @@ test('after a lost connection the console resumes after the last event it saw an
   await p.getByTestId('staging-holder').getByText('v1').waitFor();
   await live(p);
   assert.deepEqual(socket.subscribed.at(-1), { after: lastSeen }, 'the resumed subscription starts after the last event seen');
-  assert.equal(socket.subscribed[0].after, null);
+  assert.ok(BigInt(socket.subscribed[0].after!) < BigInt(lastSeen), 'the first subscription starts where the change log stood before the page loaded');
   await context.close();
 });
 
-test('a connection lost before any event arrived has no position to resume from: the page reads itself again', async () => {
+test('a connection lost before any event arrived resumes from where the change log stood before the page loaded, without reading the page again', async () => {
   const { context, page: p } = await signedIn(ADMIN_KEY);
   const socket = await cuttable(p);
+  const head = headReads(p);
   await p.goto(ui(`/p/${P}/models/fraud_detector`));
   await rowOf(p, 2).waitFor();
   await live(p);
@@ -379,9 +390,46 @@ test('a connection lost before any event arrived has no position to resume from:
   await rowOf(p, 2).getByText('unseen-cut').waitFor({ timeout: 60_000 });
   await live(p);
   pageQueries.stop();
-  assert.deepEqual(socket.subscribed.map((s) => s.after), [null, null]);
-  assert.equal(socket.sequences.length, 0, 'no event was replayed: the page query brought the tag');
+  assert.equal(head.values.length, 1);
+  assert.deepEqual(socket.subscribed.map((s) => s.after), [head.values[0], head.values[0]]);
+  assert.equal(socket.sequences.length, 1, 'the tag arrived as the one event replayed');
+  assert.equal(pageQueries.count, 0);
+  await context.close();
+});
+
+test('a change committed between the page\'s load and the subscription\'s start reaches the page', async () => {
+  const { context, page: p } = await signedIn(ADMIN_KEY);
+  const head = headReads(p);
+  // The socket connects at once, but the test holds the console's subscribe message until the
+  // change below has committed: the page has loaded and the subscription has not started yet.
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => { release = resolve; });
+  let held!: () => void;
+  const holding = new Promise<void>((resolve) => { held = resolve; });
+  const subscribed: (string | null)[] = [];
+  await p.routeWebSocket(/\/graphql$/, (ws) => {
+    const server = ws.connectToServer();
+    ws.onMessage((m) => {
+      const msg = JSON.parse(String(m));
+      if (msg.type !== 'subscribe') return server.send(m);
+      subscribed.push(msg.payload.variables?.after ?? null);
+      held();
+      void released.then(() => server.send(m));
+    });
+    server.onMessage((m) => ws.send(m));
+  });
+  const pageQueries = countRequests(p, 'ModelPage');
+  await p.goto(ui(`/p/${P}/models/fraud_detector`));
+  await rowOf(p, 3).waitFor();
+  await holding;
   assert.equal(pageQueries.count, 1);
+  await asAdmin(`mutation($r: ID!) { addTags(resource: $r, tags: [{ name: "between-load-and-subscribe" }]) { id } }`, { r: await versionId(3) });
+  release();
+  await rowOf(p, 3).getByText('between-load-and-subscribe').waitFor({ timeout: 30_000 });
+  pageQueries.stop();
+  assert.equal(pageQueries.count, 1, 'the event brought the tag, not a second page query');
+  assert.equal(head.values.length, 1);
+  assert.deepEqual(subscribed, [head.values[0]]);
   await context.close();
 });
 

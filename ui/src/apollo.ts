@@ -7,6 +7,7 @@ import { SetContextLink } from '@apollo/client/link/context';
 import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
 import { OperationTypeNode } from 'graphql';
 import { createClient as createWsClient } from 'graphql-ws';
+import { from, mergeMap } from 'rxjs';
 import { relayStylePagination } from '@apollo/client/utilities';
 import possibleTypesResult, { CONNECTION_FIELDS } from './generated/possible-types';
 import { getApiKey } from './auth';
@@ -39,7 +40,8 @@ const auth = new SetContextLink((prev) => {
  * Subscriptions go over graphql-ws to this server's own /graphql (the page's CSP allows no other
  * socket). The key is read at every connect, so a new sign-in is used by the next connection.
  * No retries here: a socket that closes ends the subscription, and the live layer (live.tsx)
- * subscribes again with `after` = the last sequence it saw, so nothing is missed in between.
+ * subscribes again with `after` = the last sequence it saw (at first, where the change log stood
+ * before the page loaded), so nothing is missed in between.
  */
 export const liveSocket = createWsClient({
   url: () => `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${GRAPHQL_PATH}`,
@@ -52,10 +54,31 @@ export const liveSocket = createWsClient({
   keepAlive: 20_000,
 });
 
+/** The operation that reads where the change log stands; it is never held. */
+export const HEAD_OPERATION = 'LiveHead';
+let held: Promise<unknown> | null = null;
+
+/**
+ * Holds the queries sent from now until `ready` settles: the live layer reads where the change log
+ * stands before the page in view reads what it shows (see live.tsx).
+ */
+export function holdQueriesUntil(ready: Promise<unknown>): void {
+  const gate: Promise<unknown> = ready.catch(() => undefined).finally(() => {
+    if (held === gate) held = null;
+  });
+  held = gate;
+}
+
+const hold = new ApolloLink((operation, forward) => {
+  const gate = held;
+  if (!gate || operation.operationName === HEAD_OPERATION) return forward(operation);
+  return from(gate).pipe(mergeMap(() => forward(operation)));
+});
+
 const link: ApolloLink = ApolloLink.split(
   ({ operationType }) => operationType === OperationTypeNode.SUBSCRIPTION,
   new GraphQLWsLink(liveSocket),
-  ApolloLink.from([auth, new HttpLink({ uri: GRAPHQL_PATH })]),
+  ApolloLink.from([hold, auth, new HttpLink({ uri: GRAPHQL_PATH })]),
 );
 
 export function createClient() {

@@ -1,13 +1,16 @@
 // Live updates: one subscription to the change log, for the project in view. Events write their
 // subject's current fields into the normalized cache (see graphql/live.graphql), which updates a
 // stage, a status or a tag wherever it is shown; pages add, with useLive, what an event changes in
-// the lists they hold. After a disconnect the subscription resumes with `after` = the last
-// sequence seen, so the server replays what was missed before going live again.
+// the lists they hold. Before a page's first query the layer reads where the change log stands
+// (latestEventSequence) and subscribes after it, so a change committed between the page's read and
+// the subscription's start is replayed (one the page already shows is a harmless cache write).
+// After a disconnect the subscription resumes with `after` = the last sequence seen, so the server
+// replays what was missed before going live again.
 import { createContext, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { useApolloClient } from '@apollo/client/react';
 import { CombinedGraphQLErrors } from '@apollo/client/errors';
-import { ConsoleEventsDocument, type ConsoleEventsSubscription, type EventFilter } from './generated/graphql';
-import { liveSocket } from './apollo';
+import { ConsoleEventsDocument, LiveHeadDocument, type ConsoleEventsSubscription, type EventFilter } from './generated/graphql';
+import { holdQueriesUntil, liveSocket } from './apollo';
 import { projectPage, useLocation } from './router';
 
 export type LiveStatus = 'connecting' | 'live' | 'reconnecting' | 'off';
@@ -29,37 +32,39 @@ export function LiveProvider({ children }: { children: ReactNode }) {
   const [status, setStatus] = useState<LiveStatus>('connecting');
   const listeners = useRef(new Set<Listener>());
   // Only what the page in view can show: the server reads and resolves no other project's events
-  // for this tab. Another project starts a new subscription from now on, as opening a page does.
+  // for this tab. Another project starts a new subscription, as opening a page does.
   const project = projectPage(useLocation().path)?.project ?? null;
+
+  // Read during render, before the pages below render and send their queries, which wait for it:
+  // whatever those queries miss has a greater sequence, and the subscription replays it.
+  const head = useRef<{ project: string | null; sequence: Promise<string | null> } | null>(null);
+  if (!head.current || head.current.project !== project) {
+    const sequence = client.query({ query: LiveHeadDocument, fetchPolicy: 'network-only' })
+      .then((r) => r.data?.latestEventSequence ?? null, () => null);
+    holdQueriesUntil(sequence);
+    head.current = { project, sequence };
+  }
 
   useEffect(() => {
     const filter: EventFilter = project ? { projects: [project] } : PROJECTS_PAGE;
+    let first: Promise<string | null> | null = head.current!.sequence;
     let last: string | null = null;
     let failures = 0;
     let closeCode: number | undefined;
     let stopped = false;
-    let rereadOnConnect = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
     let subscription: { unsubscribe(): void } | undefined;
     const offs = [
       liveSocket.on('connected', () => {
-        if (stopped) return;
-        setStatus('live');
-        // Without a position to resume from (no event seen before the socket closed), what is on
-        // screen may have missed a change: read it again once the connection is back.
-        if (rereadOnConnect) {
-          rereadOnConnect = false;
-          void client.refetchQueries({ include: 'active' }).catch(() => undefined);
-        }
+        if (!stopped) setStatus('live');
       }),
       liveSocket.on('closed', (event) => {
         closeCode = (event as { code?: number } | undefined)?.code;
       }),
     ];
 
-    const start = () => {
+    const start = async () => {
       closeCode = undefined;
-      if (failures > 0 && last === null) rereadOnConnect = true;
       let ended = false;
       const end = (fatal: boolean) => {
         if (ended || stopped) return;
@@ -70,8 +75,21 @@ export function LiveProvider({ children }: { children: ReactNode }) {
         // Exponential backoff with jitter: many consoles do not come back in step after a restart.
         const wait = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** failures) * (0.5 + Math.random() / 2);
         failures += 1;
-        timer = setTimeout(start, wait);
+        timer = setTimeout(() => void start(), wait);
       };
+      if (last === null) {
+        // No position yet: the one read before the page loaded or, when that read failed, a new
+        // one, read before the pages read themselves again.
+        const reread = !first;
+        const sequence = first ?? client.query({ query: LiveHeadDocument, fetchPolicy: 'network-only' })
+          .then((r) => r.data?.latestEventSequence ?? null, () => null);
+        first = null;
+        last = await sequence;
+        if (stopped) return;
+        if (last === null) return end(false);
+        if (reread) await client.refetchQueries({ include: 'active' }).catch(() => undefined);
+        if (stopped) return;
+      }
       subscription = client.subscribe({ query: ConsoleEventsDocument, variables: { after: last, filter } }).subscribe({
         next: (result) => {
           if (result.error) return end(CombinedGraphQLErrors.is(result.error));
@@ -85,7 +103,7 @@ export function LiveProvider({ children }: { children: ReactNode }) {
         complete: () => end(false),
       });
     };
-    start();
+    void start();
     return () => {
       stopped = true;
       clearTimeout(timer);
