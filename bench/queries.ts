@@ -4,8 +4,9 @@
 /** The global id of a row, as src/graphql/ids.ts encodes it: base64url("<Type>:<uuid>"). */
 const gid = (type: string, column: string) => `translate(encode(convert_to('${type}:' || ${column}::text, 'UTF8'), 'base64'), E'+/=\\n', '-_')`;
 
+// The tags by their ids' index (a plain join lets the planner scan the small tag table once per row).
 const tagsOf = (column: string) => `(SELECT coalesce(json_agg(json_build_object('name', tg.name) ORDER BY tg.name), '[]')
-  FROM tag_assignment ta JOIN tag tg ON tg.project_id = ta.project_id AND tg.id = ta.tag_id WHERE ta.resource_id = ${column})`;
+  FROM tag tg WHERE tg.id = ANY(ARRAY(SELECT ta.tag_id FROM tag_assignment ta WHERE ta.resource_id = ${column})))`;
 
 export interface BenchQuery {
   name: string;
