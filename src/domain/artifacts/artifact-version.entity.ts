@@ -1,13 +1,14 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { Field, ObjectType } from 'type-graphql';
 import { Node } from '../../graphql/node';
+import { Deletable } from '../lifecycle/deletable';
 import { DateTimeScalar, JSONScalar } from '../../graphql/scalars';
 import { Taggable } from '../tags/taggable';
 import { ArtifactType } from './artifact-type';
 
 @Entity('artifact_version')
 @ObjectType({ implements: [Node, Taggable] })
-export class ArtifactVersion extends Node {
+export class ArtifactVersion extends Deletable {
   @PrimaryColumn('uuid')
   id: string;
 
@@ -45,20 +46,4 @@ export class ArtifactVersion extends Node {
 
   @Column('text', { nullable: true })
   outputName: string | null;
-
-  @Field(() => DateTimeScalar)
-  @Column('timestamptz')
-  createdAt: Date;
-
-  @Field(() => DateTimeScalar, { description: 'When it last changed: an edit, a tag added or removed, metadata, a stage, a deletion or restore.' })
-  @Column('timestamptz')
-  updatedAt: Date;
-
-  @Field(() => DateTimeScalar, { nullable: true, description: 'Set while it is deleted (soft delete); restore clears it.' })
-  @Column('timestamptz', { nullable: true })
-  deletedAt: Date | null;
-
-  /** The deletion that marked it: restore clears every row pointing at the same deletion. */
-  @Column('uuid', { nullable: true })
-  deletionId: string | null;
 }

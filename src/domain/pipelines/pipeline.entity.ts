@@ -1,12 +1,13 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { Field, ObjectType } from 'type-graphql';
 import { Node } from '../../graphql/node';
+import { Deletable } from '../lifecycle/deletable';
 import { DateTimeScalar } from '../../graphql/scalars';
 import { Taggable } from '../tags/taggable';
 
 @Entity('pipeline')
 @ObjectType({ implements: [Node, Taggable] })
-export class Pipeline extends Node {
+export class Pipeline extends Deletable {
   @PrimaryColumn('uuid')
   id: string;
 
@@ -20,20 +21,4 @@ export class Pipeline extends Node {
   @Field(() => String, { nullable: true })
   @Column('text', { nullable: true })
   description: string | null;
-
-  @Field(() => DateTimeScalar)
-  @Column('timestamptz')
-  createdAt: Date;
-
-  @Field(() => DateTimeScalar, { description: 'When it last changed: an edit, a tag added or removed, metadata, a stage, a deletion or restore.' })
-  @Column('timestamptz')
-  updatedAt: Date;
-
-  @Field(() => DateTimeScalar, { nullable: true, description: 'Set while it is deleted (soft delete); restore clears it.' })
-  @Column('timestamptz', { nullable: true })
-  deletedAt: Date | null;
-
-  /** The deletion that marked it: restore clears every row pointing at the same deletion. */
-  @Column('uuid', { nullable: true })
-  deletionId: string | null;
 }

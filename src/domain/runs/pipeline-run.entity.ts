@@ -1,13 +1,14 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { Field, ObjectType } from 'type-graphql';
 import { Node } from '../../graphql/node';
+import { Deletable } from '../lifecycle/deletable';
 import { DateTimeScalar, JSONScalar } from '../../graphql/scalars';
 import { Taggable } from '../tags/taggable';
 import { RunStatus } from './run-status';
 
 @Entity('pipeline_run')
 @ObjectType({ implements: [Node, Taggable] })
-export class PipelineRun extends Node {
+export class PipelineRun extends Deletable {
   @PrimaryColumn('uuid')
   id: string;
 
@@ -46,20 +47,4 @@ export class PipelineRun extends Node {
   @Field(() => DateTimeScalar, { nullable: true })
   @Column('timestamptz', { nullable: true })
   endedAt: Date | null;
-
-  @Field(() => DateTimeScalar)
-  @Column('timestamptz')
-  createdAt: Date;
-
-  @Field(() => DateTimeScalar, { description: 'When it last changed: an edit, a tag added or removed, metadata, a stage, a deletion or restore.' })
-  @Column('timestamptz')
-  updatedAt: Date;
-
-  @Field(() => DateTimeScalar, { nullable: true, description: 'Set while it is deleted (soft delete); restore clears it.' })
-  @Column('timestamptz', { nullable: true })
-  deletedAt: Date | null;
-
-  /** The deletion that marked it: restore clears every row pointing at the same deletion. */
-  @Column('uuid', { nullable: true })
-  deletionId: string | null;
 }
