@@ -102,6 +102,19 @@ test('an exclusive tag that moves is a TAG_REMOVED on the old holder and a TAG_A
   assert.equal((await eventsOf({ subject: a.id, kinds: ['TAG_ADDED'] })).filter((e) => e.data.tag === 'x').length, 1);
 });
 
+test('a tag edit is ENTITY_UPDATED naming what changed; an edit that changes nothing says nothing', async () => {
+  await createProject(app, 'ev-tag-edit');
+  const tag = (await app.ok(`mutation { createTag(input: { project: "ev-tag-edit", name: "candidate", color: "#112233" }) { id } }`)).createTag.id;
+  await app.ok(`mutation($t: ID!) { updateTag(input: { id: $t, name: "shortlist", color: "teal" }) { id } }`, { t: tag });
+  await app.ok(`mutation($t: ID!) { updateTag(input: { id: $t, name: "shortlist", color: "teal" }) { id } }`, { t: tag });
+  await app.ok(`mutation($t: ID!) { updateTag(input: { id: $t, exclusive: true }) { id } }`, { t: tag });
+  const edits = (await eventsOf({ projects: ['ev-tag-edit'], kinds: ['ENTITY_UPDATED'] })).map((e) => [e.kind, e.subjectId, e.data]);
+  assert.deepEqual(edits, [
+    ['ENTITY_UPDATED', tag, { fields: ['name', 'color'] }],
+    ['ENTITY_UPDATED', tag, { fields: ['exclusive'] }],
+  ]);
+});
+
 test('metadata and edits are events; a mutation that fails writes none', async () => {
   await createProject(app, 'ev-meta');
   const run = await startRun(app, { project: 'ev-meta', pipeline: 'p', name: 'm' });

@@ -16,6 +16,7 @@ import type { ResourceType } from './taggable';
 import { COLOR_NAMES, CreateTagInput, TagInput, UpdateTagInput } from './tags.types';
 import { EventKind } from '../events/event-kind';
 import { emit } from '../events/events.outbox';
+import { entityUpdated } from '../lifecycle/edits';
 import { kindOfResourceType } from '../kinds';
 import { encodeId } from '../../graphql/ids';
 
@@ -261,6 +262,10 @@ export class TagsService {
         `UPDATE tag SET name = COALESCE($3, name), color = CASE WHEN $4 THEN $5 ELSE color END,
            exclusive = COALESCE($6, exclusive), is_protected = COALESCE($7, is_protected) WHERE project_id = $1 AND id = $2 RETURNING *`,
         [tag.projectId, id, name ?? null, color !== undefined, color ?? null, input.exclusive ?? null, input.protected ?? null]);
+      // Holders show the tag's name and color: subscribers learn of an edit like any other.
+      const fields = [['name', tag.name, row.name], ['color', tag.color, row.color], ['exclusive', tag.exclusive, row.exclusive],
+        ['protected', tag.isProtected, row.is_protected]].filter(([, before, after]) => before !== after).map(([field]) => field as string);
+      if (fields.length) emit(tx, entityUpdated('Tag', tag.projectId, id, fields));
       return hydrate(this.db, Tag, row);
     });
   }
