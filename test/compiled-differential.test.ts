@@ -46,11 +46,17 @@ async function same(query: string, variables: Record<string, unknown> = {}, toke
   return compiled;
 }
 
-/** Errors of sibling fields arrive in the order their resolvers finish: compare them as a set. */
+/**
+ * Errors of sibling fields arrive in the order their resolvers finish: compare them as a set. When
+ * one error nulls the whole answer, graphql-js reports the errors raised until then, and which of
+ * two failing fields gets there first is a race between their loaders (two runs of the resolver
+ * path disagree): then the distinct errors compare by message and code, not by where or how often they were raised.
+ */
 function sortErrors(body: unknown): unknown {
-  const b = body as { errors?: unknown[] };
+  const b = body as { data?: unknown; errors?: { path?: unknown; locations?: unknown }[] };
   if (!b?.errors) return body;
-  return { ...b, errors: [...b.errors].sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y))) };
+  const texts = b.errors.map((e) => JSON.stringify(b.data === null ? { ...e, path: undefined, locations: undefined } : e));
+  return { ...b, errors: [...new Set(texts)].sort().map((t) => JSON.parse(t)) };
 }
 
 async function admin(query: string, variables: Record<string, unknown> = {}) {
