@@ -121,7 +121,7 @@ describe('bench/README.md', () => {
     assert.equal(seed.code, 2);
     assert.equal(seed.stderr.split('\n')[0], 'npm run seed:large: unknown section "catalgo" (sections: catalog, lineage)');
     const help = await runNode('npm run bench -- --help');
-    assert.equal(help.code, 0);
+    assert.equal(help.code, 0, help.stderr);
     assert.match(help.stdout, /^usage: npm run bench -- \[compiled\|catalog\|tags\|lineage \.\.\.\] \[--projects N \(2\)\]/);
   });
 
