@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startTestApp, TestApp } from './helpers/app';
 import { createProject } from './helpers/fixtures';
-import { rawRequest } from './helpers/http-gql';
+import { bothPaths } from './helpers/both-paths';
 
 const P = 'aliases';
 let app: TestApp;
@@ -24,19 +24,7 @@ before(async () => {
 });
 after(async () => { await app.close(); });
 
-/** The answer on both paths: equal, and the default one compiled. */
-async function both(query: string, variables: Record<string, unknown> = {}) {
-  const ask = async (headers: Record<string, string>) => {
-    const r = await rawRequest(app.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query, variables }) });
-    return { path: r.headers.get('x-execution-path')?.split(';')[0], body: r.body };
-  };
-  const compiled = await ask({});
-  const resolvers = await ask({ 'x-execution-path': 'resolvers' });
-  assert.equal(compiled.body.errors, undefined, JSON.stringify(compiled.body.errors));
-  assert.deepEqual([compiled.path, resolvers.path], ['compiled', 'resolvers']);
-  assert.deepEqual(compiled.body, resolvers.body);
-  return compiled.body.data;
-}
+const both = (query: string, variables: Record<string, unknown> = {}) => bothPaths(app, query, variables);
 
 const ADD = `mutation($r: ID!, $t: String!) { addTags(resource: $r, tags: [{ name: $t, exclusive: true }]) { id } }`;
 const numberOf = async (ref: string, model = 'churn') =>

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startTestApp, TestApp } from './helpers/app';
 import { createProject } from './helpers/fixtures';
-import { rawRequest } from './helpers/http-gql';
+import { bothPaths } from './helpers/both-paths';
 
 const P = 'time-travel';
 let app: TestApp;
@@ -16,18 +16,7 @@ before(async () => {
 });
 after(async () => { await app.close(); });
 
-async function both(query: string, variables: Record<string, unknown> = {}) {
-  const ask = async (headers: Record<string, string>) => {
-    const r = await rawRequest(app.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query, variables }) });
-    return { path: r.headers.get('x-execution-path')?.split(';')[0], body: r.body };
-  };
-  const compiled = await ask({});
-  const resolvers = await ask({ 'x-execution-path': 'resolvers' });
-  assert.equal(compiled.body.errors, undefined, JSON.stringify(compiled.body.errors));
-  assert.deepEqual([compiled.path, resolvers.path], ['compiled', 'resolvers']);
-  assert.deepEqual(compiled.body, resolvers.body);
-  return compiled.body.data;
-}
+const both = (query: string, variables: Record<string, unknown> = {}) => bothPaths(app, query, variables);
 
 /** "…T12:00:00.123456Z" moved by `us` microseconds, in the same form. */
 function shift(t: string, us: number): string {
